@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grants.enums import CallPhase, Theme
+
+
+class Programme(models.Model):
+    """A funding programme, e.g. 2026 姑苏区公益创投大赛; it runs one or more calls."""
+
+    name = models.CharField(_("name"), max_length=200)
+    funder = models.CharField(_("funder"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    total_budget = models.DecimalField(_("total budget (yuan)"), max_digits=14, decimal_places=2)
+    start_year = models.PositiveSmallIntegerField(_("first year"))
+    end_year = models.PositiveSmallIntegerField(_("last year"))
+    district = models.ForeignKey(
+        "incubator.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="programmes",
+        verbose_name=_("district"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-start_year", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_budget__gt=0), name="programme_budget_positive"),
+            models.CheckConstraint(condition=Q(end_year__gte=F("start_year")), name="programme_years_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallQuerySet(models.QuerySet):
+    def open_at(self, moment):
+        return self.filter(opens_at__lte=moment, closes_at__gt=moment)
+
+    def upcoming_at(self, moment):
+        return self.filter(opens_at__gt=moment)
+
+    def closed_at(self, moment):
+        return self.filter(closes_at__lte=moment)
+
+
+class Call(models.Model):
+    """创投公告: a call for proposals with its own rules. Every setting that varies is per call."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="calls", verbose_name=_("programme")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    summary = models.TextField(_("summary"), blank=True)
+    themes = models.JSONField(_("themes"), default=list, blank=True, help_text=_("Theme codes."))
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
+    min_grant = models.DecimalField(_("minimum grant (yuan)"), max_digits=12, decimal_places=2, default=0)
+    max_grant = models.DecimalField(_("maximum grant (yuan)"), max_digits=12, decimal_places=2)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    grace_minutes = models.PositiveSmallIntegerField(
+        _("grace minutes"), default=0, help_text=_("Submissions are still accepted this long after closing.")
+    )
+    # Eligibility and budget rules (defaults from published programme rules; see DOMAIN.md).
+    one_application_per_organisation = models.BooleanField(_("one application per organisation"), default=True)
+    allow_filed_community_orgs = models.BooleanField(
+        _("filed community organisations may apply"), default=True
+    )
+    requires_matching = models.BooleanField(_("matching funds required"), default=False)
+    max_grant_share_percent = models.PositiveSmallIntegerField(
+        _("grant share of project budget at most (%)"), default=60
+    )
+    personnel_cap_percent = models.PositiveSmallIntegerField(_("personnel costs at most (%)"), default=30)
+    management_cap_percent = models.PositiveSmallIntegerField(_("management fee at most (%)"), default=10)
+    failure_bar_years = models.PositiveSmallIntegerField(
+        _("years barred after a failed project"), default=3
+    )
+    # Stages the call uses.
+    has_screening = models.BooleanField(_("eligibility screening"), default=True)
+    has_defense = models.BooleanField(_("live pitch (路演)"), default=False)
+    has_public_notice = models.BooleanField(_("public notice (公示)"), default=True)
+    public_notice_days = models.PositiveSmallIntegerField(_("public notice days"), default=7)
+    reviewers_per_application = models.PositiveSmallIntegerField(_("reviewers per application"), default=5)
+    conflict_lookback_years = models.PositiveSmallIntegerField(_("conflict look-back (years)"), default=3)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call for proposals")
+        verbose_name_plural = _("calls for proposals")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="call_closes_after_opening"),
+            models.CheckConstraint(condition=Q(budget__gt=0), name="call_budget_positive"),
+            models.CheckConstraint(condition=Q(max_grant__gt=0), name="call_max_grant_positive"),
+            models.CheckConstraint(condition=Q(max_grant__gte=F("min_grant")), name="call_grant_range_ordered"),
+            models.CheckConstraint(condition=Q(max_grant__lte=F("budget")), name="call_max_grant_within_budget"),
+            models.CheckConstraint(
+                condition=Q(max_grant_share_percent__lte=100)
+                & Q(personnel_cap_percent__lte=100)
+                & Q(management_cap_percent__lte=100),
+                name="call_percentages_at_most_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = _("The call must close after it opens.")
+        if self.max_grant is not None and self.min_grant is not None and self.max_grant < self.min_grant:
+            errors["max_grant"] = _("The maximum grant cannot be below the minimum.")
+        if self.max_grant is not None and self.budget is not None and self.max_grant > self.budget:
+            errors["max_grant"] = _("The maximum grant cannot exceed the call's budget.")
+        unknown = [code for code in self.themes or [] if code not in Theme.values]
+        if unknown:
+            errors["themes"] = _("Unknown theme codes: %(codes)s") % {"codes": ", ".join(unknown)}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def submission_deadline(self):
+        """The last moment a submission is accepted: closing time plus grace, by the server clock."""
+        return self.closes_at + timedelta(minutes=self.grace_minutes)
+
+    def phase(self, now=None) -> CallPhase:
+        now = now or timezone.now()
+        if now < self.opens_at:
+            return CallPhase.UPCOMING
+        if now < self.closes_at:
+            return CallPhase.OPEN
+        return CallPhase.CLOSED
+
+    def theme_labels(self) -> list[str]:
+        return [str(Theme(code).label) for code in self.themes if code in Theme.values]
