@@ -7,8 +7,14 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yichuang.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - load settings now, to report a bad value plainly
+    except ImproperlyConfigured as exc:
+        sys.exit(f"Configuration error: {exc}")
     execute_from_command_line(sys.argv)
 
 

@@ -8,6 +8,7 @@ and ``ALLOWED_HOSTS``: the secure defaults below follow from ``DEBUG``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -49,23 +50,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _redact(url: str) -> str:
+    """The URL with its password hidden, fit for an error message."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
 def database_from_url(url: str) -> dict:
     """Parse DATABASE_URL, refusing anything but PostgreSQL and SQLite with a clear message."""
+    shown = _redact(url)
     try:
         config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
     except Exception as exc:  # dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(
-            f"DATABASE_URL={url!r} is malformed ({exc}). "
+            f"DATABASE_URL={shown!r} is malformed ({exc}). "
             "Use postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite:///path/to/db.sqlite3."
         ) from None
     engine = config.get("ENGINE", "")
     if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
         raise ImproperlyConfigured(
-            f"DATABASE_URL={url!r} names an unsupported database ({engine or 'unknown'}). "
+            f"DATABASE_URL={shown!r} names an unsupported database ({engine or 'unknown'}). "
             "Yichuang runs on PostgreSQL (production, CI) or SQLite (demo)."
         )
     if engine == "django.db.backends.postgresql" and not config.get("NAME"):
-        raise ImproperlyConfigured(f"DATABASE_URL={url!r} has no database name after the host.")
+        raise ImproperlyConfigured(f"DATABASE_URL={shown!r} has no database name after the host.")
     if engine == "django.db.backends.sqlite3":
         # SQLite: wait for a writer instead of failing with "database is locked".
         config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}

@@ -1,0 +1,94 @@
+"""Start-up configuration: a bad value stops the project with a message that names it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    for name in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "TASKS_IMMEDIATE", "EMAIL_BACKEND"):
+        base.pop(name, None)
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+    )
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "yichuang.example.org",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("garbage", "DATABASE_URL='garbage' is malformed"),
+        ("mysql://user@db/yichuang", "unsupported database"),
+        ("postgres://postgres@127.0.0.1:5432", "has no database name"),
+    ],
+)
+def test_malformed_database_url_stops_start_up_with_a_clear_message(url, message):
+    result = run_manage("check", DEBUG="true", DATABASE_URL=url)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_database_url_password_is_never_printed():
+    result = run_manage("check", DEBUG="true", DATABASE_URL="postgres://yc:s3cr3t-pass@db.internal/")
+
+    assert result.returncode != 0
+    assert "s3cr3t-pass" not in result.stderr
+    assert "***" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "false", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY is not set"),
+        ({"DEBUG": "false", "SECRET_KEY": "short", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY is too weak"),
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"DEBUG": "true", "EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a whole number"),
+        ({"DEBUG": "true", "STRIPE_SECRET_KEY": "pk_live_123"}, "STRIPE_SECRET_KEY must start with sk_"),
+        (production_env(ALLOWED_HOSTS=""), "ALLOWED_HOSTS is empty"),
+    ],
+)
+def test_bad_environment_values_are_refused_by_name(env, message):
+    result = run_manage("check", **env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_models_and_migrations_agree():
+    result = run_manage("makemigrations", "--check", "--dry-run", DEBUG="true")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_chinese_is_the_default_language_and_shanghai_the_time_zone(settings):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ is True
