@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Theme(models.TextChoices):
@@ -19,3 +20,73 @@ class CallPhase(models.TextChoices):
     UPCOMING = "upcoming", _("Upcoming")
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+
+
+class ApplicationState(models.TextChoices):
+    """Stable codes of the application lifecycle; labels are translated, codes never change."""
+
+    DRAFT = "draft", pgettext_lazy("application state", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("application state", "Submitted")
+    SCREENING = "screening", pgettext_lazy("application state", "Eligibility screening")
+    RETURNED = "returned", pgettext_lazy("application state", "Returned for revision")
+    WITHDRAWN = "withdrawn", pgettext_lazy("application state", "Withdrawn")
+    INELIGIBLE = "ineligible", pgettext_lazy("application state", "Ineligible")
+    IN_REVIEW = "in_review", pgettext_lazy("application state", "In expert review")
+    DEFENSE = "defense", pgettext_lazy("application state", "Live pitch")
+    REVIEWED = "reviewed", pgettext_lazy("application state", "Reviewed")
+    RECOMMENDED = "recommended", pgettext_lazy("application state", "Recommended for funding")
+    NOT_RECOMMENDED = "not_recommended", pgettext_lazy("application state", "Not recommended")
+    PUBLIC_NOTICE = "public_notice", pgettext_lazy("application state", "Public notice")
+    OBJECTION_REVIEW = "objection_review", pgettext_lazy("application state", "Objection under review")
+    APPROVED = "approved", pgettext_lazy("application state", "Approved")
+    REJECTED = "rejected", pgettext_lazy("application state", "Rejected")
+    CONTRACTED = "contracted", pgettext_lazy("application state", "Agreement signed")
+    ACTIVE = "active", pgettext_lazy("application state", "Project running")
+    MID_TERM = "mid_term", pgettext_lazy("application state", "Mid-term evaluation")
+    FINAL_EVALUATION = "final_evaluation", pgettext_lazy("application state", "Final evaluation")
+    COMPLETED = "completed", pgettext_lazy("application state", "Completed")
+    TERMINATED = "terminated", pgettext_lazy("application state", "Terminated")
+
+
+S = ApplicationState
+# The applicant may still change the content.
+EDITABLE_STATES = (S.DRAFT, S.RETURNED)
+# Before the funding decision: the applicant may withdraw.
+WITHDRAWABLE_STATES = (
+    S.DRAFT, S.SUBMITTED, S.SCREENING, S.RETURNED, S.IN_REVIEW, S.DEFENSE, S.REVIEWED,
+    S.RECOMMENDED, S.NOT_RECOMMENDED, S.PUBLIC_NOTICE, S.OBJECTION_REVIEW, S.APPROVED,
+)  # fmt: skip
+# A funded project: an officer may terminate it.
+FUNDED_STATES = (S.CONTRACTED, S.ACTIVE, S.MID_TERM, S.FINAL_EVALUATION)
+# Nothing more happens.
+FINAL_STATES = (S.WITHDRAWN, S.INELIGIBLE, S.REJECTED, S.COMPLETED, S.TERMINATED)
+# The officer has something to do.
+OFFICER_QUEUE_STATES = (S.SUBMITTED, S.SCREENING, S.OBJECTION_REVIEW)
+
+
+class BudgetCategory(models.TextChoices):
+    PERSONNEL = "personnel", _("Personnel")
+    ACTIVITY = "activity", _("Activities")
+    MATERIALS = "materials", _("Materials and equipment")
+    VENUE = "venue", _("Venue")
+    PUBLICITY = "publicity", _("Publicity")
+    MANAGEMENT = "management", _("Management fee")
+    OTHER = "other", _("Other")
+
+
+class AttachmentKind(models.TextChoices):
+    PLAN = "plan", _("Project plan")
+    BUDGET = "budget", _("Budget sheet")
+    CERTIFICATE = "certificate", _("Registration certificate")
+    ENDORSEMENT = "endorsement", _("Community endorsement")
+    OTHER = "other", _("Other")
+
+
+class CommentVisibility(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant and staff")
+    STAFF = "staff", _("Staff only")
+
+
+class RuleSeverity(models.TextChoices):
+    HARD = "hard", _("Blocks submission")
+    SOFT = "soft", _("For screening")

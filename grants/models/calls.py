@@ -29,6 +29,13 @@ class Programme(models.Model):
         related_name="programmes",
         verbose_name=_("district"),
     )
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="programmes_run",
+        verbose_name=_("programme officers"),
+        help_text=_("They receive the notifications of this programme's applications."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -156,3 +163,25 @@ class Call(models.Model):
 
     def theme_labels(self) -> list[str]:
         return [str(Theme(code).label) for code in self.themes if code in Theme.values]
+
+
+class RubricCriterion(models.Model):
+    """One weighted criterion of a call's scoring rubric (e.g. need 20, design 25 … = 100)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="rubric", verbose_name=_("call"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    label = models.CharField(_("criterion"), max_length=100)
+    weight = models.PositiveSmallIntegerField(_("weight (points)"))
+    guidance = models.TextField(_("guidance for reviewers"), blank=True)
+
+    class Meta:
+        verbose_name = _("rubric criterion")
+        verbose_name_plural = _("rubric criteria")
+        ordering = ["call", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0) & Q(weight__lte=100), name="rubric_weight_1_to_100"),
+            models.UniqueConstraint(fields=["call", "label"], name="rubric_unique_label_per_call"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.weight})"

@@ -1,0 +1,349 @@
+"""Applications and their state machine, declared here and nowhere else.
+
+Transition methods change in-memory fields only. Everything else an action does (locking,
+eligibility, saving, notifications) lives in ``grants.services``; permissions are the django-rules
+permissions of ``grants.rules``, checked through ``user.has_perm(name, application)``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from grants.enums import (
+    EDITABLE_STATES,
+    FUNDED_STATES,
+    WITHDRAWABLE_STATES,
+    ApplicationState,
+    AttachmentKind,
+    BudgetCategory,
+    CommentVisibility,
+)
+from grants.storage import private_storage
+
+S = ApplicationState
+
+
+class CallForm(models.Model):
+    """One version of a call's extra questions. An application keeps the version it answered.
+
+    ``questions`` is a list of {"key", "label", "help", "type": text|textarea|number|choice|yesno,
+    "required": bool, "choices": [...]}; a new version is written whenever the officer changes them.
+    """
+
+    call = models.ForeignKey("grants.Call", on_delete=models.CASCADE, related_name="forms", verbose_name=_("call"))
+    version = models.PositiveIntegerField(_("version"))
+    questions = models.JSONField(_("questions"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("application form version")
+        verbose_name_plural = _("application form versions")
+        ordering = ["call", "-version"]
+        constraints = [models.UniqueConstraint(fields=["call", "version"], name="callform_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.call} v{self.version}"
+
+
+def submission_window_open(application: Application) -> bool:
+    """The server clock decides: before the call's deadline (plus grace), or the revision deadline."""
+    return timezone.now() <= application.resubmission_deadline
+
+
+def screening_done_or_skipped(application: Application) -> bool:
+    return application.state == S.SCREENING or not application.call.has_screening
+
+
+def call_has_screening(application: Application) -> bool:
+    return application.call.has_screening
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    """申报: an organisation's application to a call, from draft to close-out."""
+
+    call = models.ForeignKey(
+        "grants.Call", on_delete=models.PROTECT, related_name="applications", verbose_name=_("call")
+    )
+    organisation = models.ForeignKey(
+        "incubator.Organisation",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("organisation"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    form = models.ForeignKey(
+        CallForm,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("form version"),
+    )
+    state = FSMField(
+        _("state"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True, max_length=32
+    )
+    # One live application per organisation and call, where the call says so; cleared on withdrawal.
+    holds_call_slot = models.BooleanField(default=False, editable=False)
+
+    # Fixed sections of the form.
+    title = models.CharField(_("project title"), max_length=200, blank=True)
+    summary = models.TextField(_("project summary"), blank=True)
+    need = models.TextField(_("need and problem"), blank=True)
+    objectives = models.TextField(_("objectives"), blank=True)
+    activities = models.JSONField(
+        _("activities and timeline"), default=list, blank=True,
+        help_text=_('List of {"name", "start", "end", "description"}.'),
+    )  # fmt: skip
+    beneficiaries = models.TextField(_("beneficiaries"), blank=True)
+    beneficiaries_count = models.PositiveIntegerField(_("number of beneficiaries"), null=True, blank=True)
+    indicators = models.JSONField(
+        _("output and outcome indicators"), default=list, blank=True,
+        help_text=_('List of {"name", "kind": output|outcome, "target", "unit"}.'),
+    )  # fmt: skip
+    partner_communities = models.ManyToManyField(
+        "incubator.Community", blank=True, related_name="applications", verbose_name=_("partner communities")
+    )
+    team = models.JSONField(
+        _("team"), default=list, blank=True,
+        help_text=_('List of {"name", "role": social_worker|volunteer|staff, "qualification"}.'),
+    )  # fmt: skip
+    extra_answers = models.JSONField(_("answers to the call's questions"), default=dict, blank=True)
+    requested_amount = models.DecimalField(
+        _("grant requested (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    matching_amount = models.DecimalField(
+        _("matching funds (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+
+    eligibility = models.JSONField(_("eligibility check"), default=list, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    revision_due_at = models.DateTimeField(_("revision due"), null=True, blank=True)
+    last_saved_at = models.DateTimeField(_("last saved"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["call", "state"], name="application_call_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "organisation"],
+                condition=Q(holds_call_slot=True),
+                name="application_one_per_organisation_and_call",
+                violation_error_message=_("Your organisation has already applied to this call."),
+            ),
+            models.CheckConstraint(condition=Q(requested_amount__gte=0), name="application_requested_not_negative"),
+            models.CheckConstraint(condition=Q(matching_amount__gte=0), name="application_matching_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or _("Application %(reference)s") % {"reference": self.reference}
+
+    @property
+    def reference(self) -> str:
+        """A stable, human-friendly number, e.g. YC-12-000345 (call 12, application 345)."""
+        return f"YC-{self.call_id}-{self.pk or 0:06d}"
+
+    @property
+    def resubmission_deadline(self):
+        if self.state == S.RETURNED and self.revision_due_at:
+            return max(self.revision_due_at, self.call.submission_deadline)
+        return self.call.submission_deadline
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def project_budget(self) -> Decimal:
+        return self.requested_amount + self.matching_amount
+
+    # --- The state machine -------------------------------------------------------------------
+    # Review, decision, agreement, funding and evaluation transitions are added by their issues.
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=list(EDITABLE_STATES),
+        target=S.SUBMITTED,
+        conditions=[submission_window_open],
+        permission="grants.submit_application",
+    )
+    def submit(self, *, by=None, description=None) -> None:
+        self.submitted_at = timezone.now()
+        self.revision_due_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.SCREENING,
+        conditions=[call_has_screening],
+        permission="grants.screen_application",
+    )
+    def start_screening(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.SUBMITTED, S.SCREENING],
+        target=S.RETURNED,
+        permission="grants.screen_application",
+    )
+    def return_for_revision(self, *, by=None, description=None, revision_due_at=None) -> None:
+        self.revision_due_at = revision_due_at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.SUBMITTED, S.SCREENING],
+        target=S.INELIGIBLE,
+        permission="grants.screen_application",
+    )
+    def mark_ineligible(self, *, by=None, description=None) -> None:
+        self.holds_call_slot = False
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.SUBMITTED, S.SCREENING],
+        target=S.IN_REVIEW,
+        conditions=[screening_done_or_skipped],
+        permission="grants.screen_application",
+    )
+    def accept_for_review(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=list(WITHDRAWABLE_STATES),
+        target=S.WITHDRAWN,
+        permission="grants.withdraw_application",
+    )
+    def withdraw(self, *, by=None, description=None) -> None:
+        self.holds_call_slot = False
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=list(FUNDED_STATES),
+        target=S.TERMINATED,
+        permission="grants.terminate_application",
+    )
+    def terminate(self, *, by=None, description=None) -> None:
+        pass
+
+
+class BudgetLine(models.Model):
+    """A line of the project budget: what the grant pays and what matching funds pay."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="budget_lines", verbose_name=_("application")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    category = models.CharField(_("category"), max_length=16, choices=BudgetCategory.choices)
+    description = models.CharField(_("item"), max_length=200)
+    amount = models.DecimalField(
+        _("grant (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )  # fmt: skip
+    matching_amount = models.DecimalField(
+        _("matching funds (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["application", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(matching_amount__gte=0), name="budgetline_amounts_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.description}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.matching_amount
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"applications/{instance.application.call_id}/{instance.application_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file attached to an application, kept in private storage and served after a permission check."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("application")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    file = models.FileField(_("file"), upload_to=attachment_path, storage=private_storage, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["application", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ApplicationComment(models.Model):
+    """A message on an application's timeline, between officers and the applicant, or among staff."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="comments", verbose_name=_("application")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    body = models.TextField(_("comment"))
+    visibility = models.CharField(
+        _("visible to"), max_length=16, choices=CommentVisibility.choices, default=CommentVisibility.APPLICANT
+    )
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["application", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:40]}"

@@ -1,0 +1,37 @@
+"""Who may do what to applications: django-rules permissions, checked in views and services alike.
+
+Transitions name these permissions (``permission="grants.submit_application"``), so django-fsm's
+``has_transition_perm`` and ``user.has_perm(name, application)`` ask the same predicates.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from accounts.enums import Role
+
+
+@rules.predicate
+def is_officer(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.OFFICER))
+
+
+@rules.predicate
+def is_applicant_member(user, application) -> bool:
+    """A member (role applicant) of the organisation that owns the application."""
+    if not (user and user.is_authenticated) or application is None:
+        return False
+    return application.organisation_id in user.organisation_ids(Role.APPLICANT)
+
+
+can_view = is_applicant_member | is_officer
+
+rules.add_perm("grants.view_application", can_view)
+rules.add_perm("grants.edit_application", is_applicant_member)
+rules.add_perm("grants.submit_application", is_applicant_member)
+rules.add_perm("grants.withdraw_application", is_applicant_member)
+rules.add_perm("grants.comment_application", can_view)
+rules.add_perm("grants.view_staff_comments", is_officer)
+rules.add_perm("grants.screen_application", is_officer)
+rules.add_perm("grants.terminate_application", is_officer)
+rules.add_perm("grants.manage_call", is_officer)
