@@ -14,7 +14,7 @@ export UV_PYTHON := $(shell command -v $(PYTHON))
 TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils
 RUN_DEBS := fonts-noto-cjk
 
-.PHONY: run test install install-dev system-deps-run system-deps-test migrate seed lint format bench messages clean
+.PHONY: run test install install-dev system-deps-run system-deps-test migrate seed lint format messages clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -69,11 +69,8 @@ format: install-dev
 	$(PY) -m ruff check --fix .
 
 messages: install-dev
-	DEBUG=true $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore='.venv/*' --ignore='.tools/*' --ignore='var/*'
+	DEBUG=true $(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location --ignore='.venv/*' --ignore='.tools/*' --ignore='var/*'
 	DEBUG=true $(PY) manage.py compilemessages --ignore='.venv/*' --ignore='.tools/*'
-
-bench: install-dev
-	$(PY) bench/run.py
 
 clean:
 	rm -rf .venv $(TOOLS) var/static var/test-media var/test-private
