@@ -45,9 +45,9 @@ class User(AbstractUser):
 
     def organisation_ids(self, role: str = Role.APPLICANT) -> set[int]:
         return set(
-            self.memberships.filter(is_active=True, role=role, organisation__isnull=False).values_list(
-                "organisation_id", flat=True
-            )
+            self.memberships.filter(
+                is_active=True, role=role, organisation__isnull=False
+            ).values_list("organisation_id", flat=True)
         )
 
 
@@ -55,7 +55,10 @@ class Membership(models.Model):
     """A user holding a role, for an organisation or a community where the role needs one."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     organisation = models.ForeignKey(
@@ -100,3 +103,28 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.organisation or self.community or ""
         return f"{self.user} · {self.get_role_display()} {where}".strip()
+
+
+class RoleGroup(models.Model):
+    """Which Django/Wagtail group the holders of a role join (e.g. page-editing rights for officers).
+
+    Code never looks a group up by its name: names are for people and get translated or renamed
+    (Hypha looked roles up by translated group names, and a non-English LANGUAGE_CODE froze every
+    application — Hypha #4211). The link here is by stable role code; the group may be called
+    anything, and ``accounts.services.sync_role_access`` keeps its membership in step.
+    """
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    group = models.ForeignKey(
+        "auth.Group", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
+    )
+
+    class Meta:
+        verbose_name = _("role group")
+        verbose_name_plural = _("role groups")
+        constraints = [
+            models.UniqueConstraint(fields=["role", "group"], name="rolegroup_unique_role_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} → {self.group}"

@@ -33,7 +33,9 @@ class Community(models.Model):
         verbose_name_plural = _("communities")
         ordering = ["level", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="community_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="community_unique_name_in_parent"
+            ),
             models.UniqueConstraint(
                 fields=["city", "name"],
                 condition=Q(parent__isnull=True),
@@ -55,9 +57,19 @@ class Community(models.Model):
             raise ValidationError({"parent": _("A district has no parent.")})
         if expected is not None and (self.parent is None or self.parent.level != expected):
             raise ValidationError(
-                {"parent": _("The parent of a %(level)s must be a %(parent)s.")
-                 % {"level": self.get_level_display(), "parent": CommunityLevel(expected).label}}
+                {
+                    "parent": _("The parent of a %(level)s must be a %(parent)s.")
+                    % {"level": self.get_level_display(), "parent": CommunityLevel(expected).label}
+                }
             )
+
+    @property
+    def district_pk(self) -> int | None:
+        """The id of the district this unit belongs to (itself for a district)."""
+        node: Community | None = self
+        while node is not None and node.level != CommunityLevel.DISTRICT:
+            node = node.parent
+        return node.pk if node is not None else None
 
     @property
     def full_name(self) -> str:
@@ -81,11 +93,19 @@ class Organisation(models.Model):
         blank=True,
         unique=True,
         validators=[validate_credit_code],
-        help_text=_("18 characters, on the registration certificate. Filed community organisations may leave it empty."),
-        error_messages={"unique": _("An organisation with this unified social credit code is already registered.")},
+        help_text=_(
+            "18 characters, on the registration certificate. Filed community organisations may leave it empty."
+        ),
+        error_messages={
+            "unique": _(
+                "An organisation with this unified social credit code is already registered."
+            )
+        },
     )
     registration_date = models.DateField(_("registration date"), null=True, blank=True)
-    registration_authority = models.CharField(_("registration authority"), max_length=100, blank=True)
+    registration_authority = models.CharField(
+        _("registration authority"), max_length=100, blank=True
+    )
     rating = models.CharField(_("rating"), max_length=2, choices=Rating.choices, blank=True)
     rating_expires_on = models.DateField(_("rating valid until"), null=True, blank=True)
     district = models.ForeignKey(
@@ -137,22 +157,36 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.credit_code = normalise(self.credit_code) if self.credit_code else None
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.credit_code:
             self.credit_code = normalise(self.credit_code)
         else:
             self.credit_code = None
         errors = {}
-        if self.credit_code is None and self.org_type and self.org_type != OrganisationType.COMMUNITY_ORG:
-            errors["credit_code"] = _("A registered organisation must give its unified social credit code.")
+        if (
+            self.credit_code is None
+            and self.org_type
+            and self.org_type != OrganisationType.COMMUNITY_ORG
+        ):
+            errors["credit_code"] = _(
+                "A registered organisation must give its unified social credit code."
+            )
         if self.rating_expires_on and not self.rating:
             errors["rating_expires_on"] = _("Give the rating as well as its expiry date.")
+        if self.district_id and self.district.level != CommunityLevel.DISTRICT:
+            errors["district"] = _("Choose a district (区), not a sub-district or community.")
+        elif (
+            self.district_id
+            and self.community_id
+            and self.community.district_pk != self.district_id
+        ):
+            errors["community"] = _("This community is not in the district chosen above.")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.credit_code = normalise(self.credit_code) if self.credit_code else None
-        super().save(*args, **kwargs)
 
     @property
     def rating_is_current(self) -> bool:

@@ -7,13 +7,16 @@ Authentication: the browser session (with CSRF on writes) or a personal token se
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
 
 from accounts.api import router as accounts_router
+from grants.api import applications_router
 from grants.api import router as grants_router
-
+from incubator.api import router as incubator_router
 
 api = NinjaAPI(
     title="Yichuang 益创 API",
@@ -23,4 +26,20 @@ api = NinjaAPI(
     auth=[django_auth, BearerTokenAuth()],
 )
 api.add_router("/calls", grants_router, tags=["calls"])
+api.add_router("/applications", applications_router, tags=["applications"])
 api.add_router("/me", accounts_router, tags=["me"])
+api.add_router("/organisations", incubator_router, tags=["organisations"])
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_required(request, exc):
+    # Say how to authenticate, not just "Unauthorized": API users are often scripts' authors.
+    return api.create_response(
+        request,
+        {
+            "detail": _(
+                "Authentication required: sign in, or send an API token as “Authorization: Bearer …”."
+            )
+        },
+        status=401,
+    )
