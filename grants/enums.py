@@ -37,7 +37,10 @@ class ApplicationState(models.TextChoices):
     RECOMMENDED = "recommended", pgettext_lazy("application state", "Recommended for funding")
     NOT_RECOMMENDED = "not_recommended", pgettext_lazy("application state", "Not recommended")
     PUBLIC_NOTICE = "public_notice", pgettext_lazy("application state", "Public notice")
-    OBJECTION_REVIEW = "objection_review", pgettext_lazy("application state", "Objection under review")
+    OBJECTION_REVIEW = (
+        "objection_review",
+        pgettext_lazy("application state", "Objection under review"),
+    )
     APPROVED = "approved", pgettext_lazy("application state", "Approved")
     REJECTED = "rejected", pgettext_lazy("application state", "Rejected")
     CONTRACTED = "contracted", pgettext_lazy("application state", "Agreement signed")

@@ -26,6 +26,8 @@ from grants.enums import (
     AttachmentKind,
     BudgetCategory,
     CommentVisibility,
+    RuleSeverity,
+    Theme,
 )
 from grants.storage import private_storage
 
@@ -39,7 +41,9 @@ class CallForm(models.Model):
     "required": bool, "choices": [...]}; a new version is written whenever the officer changes them.
     """
 
-    call = models.ForeignKey("grants.Call", on_delete=models.CASCADE, related_name="forms", verbose_name=_("call"))
+    call = models.ForeignKey(
+        "grants.Call", on_delete=models.CASCADE, related_name="forms", verbose_name=_("call")
+    )
     version = models.PositiveIntegerField(_("version"))
     questions = models.JSONField(_("questions"), default=list, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -48,10 +52,30 @@ class CallForm(models.Model):
         verbose_name = _("application form version")
         verbose_name_plural = _("application form versions")
         ordering = ["call", "-version"]
-        constraints = [models.UniqueConstraint(fields=["call", "version"], name="callform_unique_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "version"], name="callform_unique_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.call} v{self.version}"
+
+
+def count_eligibility_flags(results) -> tuple[int, int]:
+    """(failed hard rules, failed soft rules) of stored eligibility results (dicts or RuleResults)."""
+    hard = soft = 0
+    for result in results or []:
+        get = (
+            result.get
+            if isinstance(result, dict)
+            else lambda name, r=result: getattr(r, name, None)
+        )
+        if get("passed"):
+            continue
+        if get("severity") == RuleSeverity.HARD:
+            hard += 1
+        elif get("severity") == RuleSeverity.SOFT:
+            soft += 1
+    return hard, soft
 
 
 def submission_window_open(application: Application) -> bool:
@@ -109,19 +133,27 @@ class Application(ConcurrentTransitionMixin, models.Model):
         help_text=_('List of {"name", "start", "end", "description"}.'),
     )  # fmt: skip
     beneficiaries = models.TextField(_("beneficiaries"), blank=True)
-    beneficiaries_count = models.PositiveIntegerField(_("number of beneficiaries"), null=True, blank=True)
+    beneficiaries_count = models.PositiveIntegerField(
+        _("number of beneficiaries"), null=True, blank=True
+    )
     indicators = models.JSONField(
         _("output and outcome indicators"), default=list, blank=True,
         help_text=_('List of {"name", "kind": output|outcome, "target", "unit"}.'),
     )  # fmt: skip
     partner_communities = models.ManyToManyField(
-        "incubator.Community", blank=True, related_name="applications", verbose_name=_("partner communities")
+        "incubator.Community",
+        blank=True,
+        related_name="applications",
+        verbose_name=_("partner communities"),
     )
     team = models.JSONField(
         _("team"), default=list, blank=True,
         help_text=_('List of {"name", "role": social_worker|volunteer|staff, "qualification"}.'),
     )  # fmt: skip
     extra_answers = models.JSONField(_("answers to the call's questions"), default=dict, blank=True)
+    # A call usually lists several themes; the applicant says which one the project serves, so that
+    # officers can filter and set quotas per theme.
+    theme = models.CharField(_("theme"), max_length=16, choices=Theme.choices, blank=True)
     requested_amount = models.DecimalField(
         _("grant requested (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
@@ -130,6 +162,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
 
     eligibility = models.JSONField(_("eligibility check"), default=list, blank=True, editable=False)
+    # Counted from ``eligibility`` on every save (see ``save``): JSON array lookups are not portable
+    # between SQLite and PostgreSQL, and the officer filters on these flags over hundreds of rows.
+    eligibility_hard_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    eligibility_soft_flags = models.PositiveSmallIntegerField(default=0, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     revision_due_at = models.DateTimeField(_("revision due"), null=True, blank=True)
     last_saved_at = models.DateTimeField(_("last saved"), null=True, blank=True)
@@ -148,12 +184,29 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 name="application_one_per_organisation_and_call",
                 violation_error_message=_("Your organisation has already applied to this call."),
             ),
-            models.CheckConstraint(condition=Q(requested_amount__gte=0), name="application_requested_not_negative"),
-            models.CheckConstraint(condition=Q(matching_amount__gte=0), name="application_matching_not_negative"),
+            models.CheckConstraint(
+                condition=Q(requested_amount__gte=0), name="application_requested_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(matching_amount__gte=0), name="application_matching_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title or _("Application %(reference)s") % {"reference": self.reference}
+
+    def save(self, *args, **kwargs) -> None:
+        self.eligibility_hard_failures, self.eligibility_soft_flags = count_eligibility_flags(
+            self.eligibility
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "eligibility" in update_fields:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "eligibility_hard_failures",
+                "eligibility_soft_flags",
+            }
+        super().save(*args, **kwargs)
 
     @property
     def reference(self) -> str:
@@ -263,7 +316,10 @@ class BudgetLine(models.Model):
     """A line of the project budget: what the grant pays and what matching funds pay."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="budget_lines", verbose_name=_("application")
+        Application,
+        on_delete=models.CASCADE,
+        related_name="budget_lines",
+        verbose_name=_("application"),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     category = models.CharField(_("category"), max_length=16, choices=BudgetCategory.choices)
@@ -283,7 +339,8 @@ class BudgetLine(models.Model):
         ordering = ["application", "position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gte=0) & Q(matching_amount__gte=0), name="budgetline_amounts_not_negative"
+                condition=Q(amount__gte=0) & Q(matching_amount__gte=0),
+                name="budgetline_amounts_not_negative",
             ),
         ]
 
@@ -303,16 +360,26 @@ class Attachment(models.Model):
     """A file attached to an application, kept in private storage and served after a permission check."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("application")
+        Application,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("application"),
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
-    file = models.FileField(_("file"), upload_to=attachment_path, storage=private_storage, max_length=300)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=AttachmentKind.choices, default=AttachmentKind.OTHER
+    )
+    file = models.FileField(
+        _("file"), upload_to=attachment_path, storage=private_storage, max_length=300
+    )
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(max_length=64, editable=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
@@ -329,14 +396,23 @@ class ApplicationComment(models.Model):
     """A message on an application's timeline, between officers and the applicant, or among staff."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="comments", verbose_name=_("application")
+        Application,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("application"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
     )
     body = models.TextField(_("comment"))
     visibility = models.CharField(
-        _("visible to"), max_length=16, choices=CommentVisibility.choices, default=CommentVisibility.APPLICANT
+        _("visible to"),
+        max_length=16,
+        choices=CommentVisibility.choices,
+        default=CommentVisibility.APPLICANT,
     )
     created_at = models.DateTimeField(_("written"), default=timezone.now)
 

@@ -43,8 +43,12 @@ class Programme(models.Model):
         verbose_name_plural = _("programmes")
         ordering = ["-start_year", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(total_budget__gt=0), name="programme_budget_positive"),
-            models.CheckConstraint(condition=Q(end_year__gte=F("start_year")), name="programme_years_ordered"),
+            models.CheckConstraint(
+                condition=Q(total_budget__gt=0), name="programme_budget_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_year__gte=F("start_year")), name="programme_years_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,15 +77,21 @@ class Call(models.Model):
     summary = models.TextField(_("summary"), blank=True)
     themes = models.JSONField(_("themes"), default=list, blank=True, help_text=_("Theme codes."))
     budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
-    min_grant = models.DecimalField(_("minimum grant (yuan)"), max_digits=12, decimal_places=2, default=0)
+    min_grant = models.DecimalField(
+        _("minimum grant (yuan)"), max_digits=12, decimal_places=2, default=0
+    )
     max_grant = models.DecimalField(_("maximum grant (yuan)"), max_digits=12, decimal_places=2)
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     grace_minutes = models.PositiveSmallIntegerField(
-        _("grace minutes"), default=0, help_text=_("Submissions are still accepted this long after closing.")
+        _("grace minutes"),
+        default=0,
+        help_text=_("Submissions are still accepted this long after closing."),
     )
     # Eligibility and budget rules (defaults from published programme rules; see DOMAIN.md).
-    one_application_per_organisation = models.BooleanField(_("one application per organisation"), default=True)
+    one_application_per_organisation = models.BooleanField(
+        _("one application per organisation"), default=True
+    )
     allow_filed_community_orgs = models.BooleanField(
         _("filed community organisations may apply"), default=True
     )
@@ -89,18 +99,31 @@ class Call(models.Model):
     max_grant_share_percent = models.PositiveSmallIntegerField(
         _("grant share of project budget at most (%)"), default=60
     )
-    personnel_cap_percent = models.PositiveSmallIntegerField(_("personnel costs at most (%)"), default=30)
-    management_cap_percent = models.PositiveSmallIntegerField(_("management fee at most (%)"), default=10)
+    personnel_cap_percent = models.PositiveSmallIntegerField(
+        _("personnel costs at most (%)"), default=30
+    )
+    management_cap_percent = models.PositiveSmallIntegerField(
+        _("management fee at most (%)"), default=10
+    )
     failure_bar_years = models.PositiveSmallIntegerField(
         _("years barred after a failed project"), default=3
+    )
+    max_attachment_mb = models.PositiveSmallIntegerField(
+        _("largest attachment (MB)"),
+        default=20,
+        help_text=_("Each uploaded file may be at most this big."),
     )
     # Stages the call uses.
     has_screening = models.BooleanField(_("eligibility screening"), default=True)
     has_defense = models.BooleanField(_("live pitch (路演)"), default=False)
     has_public_notice = models.BooleanField(_("public notice (公示)"), default=True)
     public_notice_days = models.PositiveSmallIntegerField(_("public notice days"), default=7)
-    reviewers_per_application = models.PositiveSmallIntegerField(_("reviewers per application"), default=5)
-    conflict_lookback_years = models.PositiveSmallIntegerField(_("conflict look-back (years)"), default=3)
+    reviewers_per_application = models.PositiveSmallIntegerField(
+        _("reviewers per application"), default=5
+    )
+    conflict_lookback_years = models.PositiveSmallIntegerField(
+        _("conflict look-back (years)"), default=3
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -118,11 +141,17 @@ class Call(models.Model):
         verbose_name_plural = _("calls for proposals")
         ordering = ["-opens_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="call_closes_after_opening"),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="call_closes_after_opening"
+            ),
             models.CheckConstraint(condition=Q(budget__gt=0), name="call_budget_positive"),
             models.CheckConstraint(condition=Q(max_grant__gt=0), name="call_max_grant_positive"),
-            models.CheckConstraint(condition=Q(max_grant__gte=F("min_grant")), name="call_grant_range_ordered"),
-            models.CheckConstraint(condition=Q(max_grant__lte=F("budget")), name="call_max_grant_within_budget"),
+            models.CheckConstraint(
+                condition=Q(max_grant__gte=F("min_grant")), name="call_grant_range_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_grant__lte=F("budget")), name="call_max_grant_within_budget"
+            ),
             models.CheckConstraint(
                 condition=Q(max_grant_share_percent__lte=100)
                 & Q(personnel_cap_percent__lte=100)
@@ -138,7 +167,11 @@ class Call(models.Model):
         errors = {}
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             errors["closes_at"] = _("The call must close after it opens.")
-        if self.max_grant is not None and self.min_grant is not None and self.max_grant < self.min_grant:
+        if (
+            self.max_grant is not None
+            and self.min_grant is not None
+            and self.max_grant < self.min_grant
+        ):
             errors["max_grant"] = _("The maximum grant cannot be below the minimum.")
         if self.max_grant is not None and self.budget is not None and self.max_grant > self.budget:
             errors["max_grant"] = _("The maximum grant cannot exceed the call's budget.")
@@ -168,7 +201,9 @@ class Call(models.Model):
 class RubricCriterion(models.Model):
     """One weighted criterion of a call's scoring rubric (e.g. need 20, design 25 … = 100)."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="rubric", verbose_name=_("call"))
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="rubric", verbose_name=_("call")
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     label = models.CharField(_("criterion"), max_length=100)
     weight = models.PositiveSmallIntegerField(_("weight (points)"))
@@ -179,7 +214,9 @@ class RubricCriterion(models.Model):
         verbose_name_plural = _("rubric criteria")
         ordering = ["call", "position", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(weight__gt=0) & Q(weight__lte=100), name="rubric_weight_1_to_100"),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0) & Q(weight__lte=100), name="rubric_weight_1_to_100"
+            ),
             models.UniqueConstraint(fields=["call", "label"], name="rubric_unique_label_per_call"),
         ]
 
