@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.sitemaps import AllLocalesSitemap
 from yichuang.api import api
 
 urlpatterns = [
@@ -16,9 +17,11 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
+    path("me/organisations/", include("incubator.urls")),
     path("me/", include("accounts.urls")),
-    path("sitemap.xml", sitemap),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": AllLocalesSitemap}}),
     path("", include("cms.urls")),
+    path("", include("grants.urls")),
 ]
 
 if settings.DEBUG:

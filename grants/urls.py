@@ -1,0 +1,56 @@
+from django.urls import path
+
+from grants.views import applicant, files, officer
+
+app_name = "grants"
+
+# Included at "" from yichuang/urls.py, before Wagtail's catch-all.
+urlpatterns = [
+    # Applicant side
+    path("calls/<str:slug>/apply/", applicant.apply, name="apply"),
+    path("me/applications/", applicant.application_list, name="my_applications"),
+    path("me/applications/<int:pk>/", applicant.application_detail, name="application_detail"),
+    path("me/applications/<int:pk>/edit/", applicant.application_edit, name="application_edit"),
+    path(
+        "me/applications/<int:pk>/autosave/",
+        applicant.application_autosave,
+        name="application_autosave",
+    ),
+    path(
+        "me/applications/<int:pk>/comment/",
+        applicant.application_comment,
+        name="application_comment",
+    ),
+    path(
+        "me/applications/<int:pk>/withdraw/",
+        applicant.application_withdraw,
+        name="application_withdraw",
+    ),
+    # Officer workspace
+    path("workspace/", officer.workspace, name="officer_workspace"),
+    path(
+        "workspace/calls/<int:pk>/applications/",
+        officer.call_applications,
+        name="officer_call_applications",
+    ),
+    path(
+        "workspace/calls/<int:pk>/applications/export.xlsx",
+        officer.export_applications,
+        name="officer_export",
+    ),
+    path(
+        "workspace/applications/<int:pk>/", officer.application_detail, name="officer_application"
+    ),
+    path(
+        "workspace/applications/<int:pk>/actions/<slug:code>/",
+        officer.application_action,
+        name="officer_action",
+    ),
+    path(
+        "workspace/applications/<int:pk>/comments/",
+        officer.add_comment,
+        name="officer_comment",
+    ),
+    # Private files, after a permission check
+    path("files/attachments/<int:pk>/", files.attachment_download, name="attachment_download"),
+]

@@ -1,0 +1,1 @@
+"""Views of the grants app: applicant pages (applicant.py), private files (files.py), officer pages."""
