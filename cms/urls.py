@@ -1,3 +1,7 @@
 from django.urls import path
 
-urlpatterns: list = []
+from cms import views
+
+urlpatterns = [
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+]

@@ -14,12 +14,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    for name in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "TASKS_IMMEDIATE", "EMAIL_BACKEND"):
+    base = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    for name in (
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "HTTPS",
+        "TASKS_IMMEDIATE",
+        "EMAIL_BACKEND",
+    ):
         base.pop(name, None)
     base.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -49,7 +64,9 @@ def test_malformed_database_url_stops_start_up_with_a_clear_message(url, message
 
 
 def test_database_url_password_is_never_printed():
-    result = run_manage("check", DEBUG="true", DATABASE_URL="postgres://yc:s3cr3t-pass@db.internal/")
+    result = run_manage(
+        "check", DEBUG="true", DATABASE_URL="postgres://yc:s3cr3t-pass@db.internal/"
+    )
 
     assert result.returncode != 0
     assert "s3cr3t-pass" not in result.stderr
@@ -60,10 +77,16 @@ def test_database_url_password_is_never_printed():
     ("env", "message"),
     [
         ({"DEBUG": "false", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY is not set"),
-        ({"DEBUG": "false", "SECRET_KEY": "short", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY is too weak"),
+        (
+            {"DEBUG": "false", "SECRET_KEY": "short", "ALLOWED_HOSTS": "x.org"},
+            "SECRET_KEY is too weak",
+        ),
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
         ({"DEBUG": "true", "EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a whole number"),
-        ({"DEBUG": "true", "STRIPE_SECRET_KEY": "pk_live_123"}, "STRIPE_SECRET_KEY must start with sk_"),
+        (
+            {"DEBUG": "true", "STRIPE_SECRET_KEY": "pk_live_123"},
+            "STRIPE_SECRET_KEY must start with sk_",
+        ),
         (production_env(ALLOWED_HOSTS=""), "ALLOWED_HOSTS is empty"),
     ],
 )
