@@ -31,6 +31,8 @@ def dashboard(request):
             "roles": [Role(code).label for code in roles],
             "organisations": organisations,
             "show_admin_link": has_staff_role(request.user) or request.user.is_superuser,
+            "is_applicant": Role.APPLICANT in roles,
+            "is_officer": Role.OFFICER in roles,
         },
     )
 

@@ -1,6 +1,12 @@
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Files kept outside MEDIA_ROOT. They have no URL: permission-checked views stream them."""
+
+    def url(self, name):
+        raise ValueError("Private files have no public URL; link to the permission-checked view instead.")
 
 
 def private_storage() -> Storage:
-    """Files that must never be reachable by URL; served only through permission-checked views."""
     return storages["private"]

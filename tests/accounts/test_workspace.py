@@ -134,3 +134,16 @@ def test_token_list_costs_the_same_for_1_and_30_tokens(
         APIToken.create_token(user=applicant, name=f"t{n + 1}")
     with django_assert_num_queries(len(queries)):
         client.get(url)
+
+
+def test_workspace_links_applicants_to_their_applications_and_officers_to_the_officer_workspace(
+    client, applicant, officer
+):
+    client.force_login(applicant)
+    page = client.get("/me/").content.decode()
+    assert "/me/applications/" in page
+    assert "/workspace/" not in page
+
+    client.force_login(officer)
+    page = client.get("/me/").content.decode()
+    assert "/workspace/" in page

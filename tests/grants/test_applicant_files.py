@@ -137,3 +137,10 @@ def test_files_are_not_under_media_url(alice, draft, settings):
 
     assert not attachment.file.path.startswith(str(settings.MEDIA_ROOT))
     assert attachment.file.path.startswith(str(settings.STORAGES["private"]["OPTIONS"]["location"]))
+
+
+def test_private_attachments_have_no_public_url():
+    from grants.storage import private_storage
+
+    with pytest.raises(ValueError, match="no public URL"):
+        private_storage().url("applications/1/1/plan.pdf")
