@@ -1,6 +1,7 @@
 from django.urls import path
 
 from grants.views import applicant, files, officer
+from grants.views import inbox as inbox_views
 
 app_name = "grants"
 
@@ -26,6 +27,11 @@ urlpatterns = [
         applicant.application_withdraw,
         name="application_withdraw",
     ),
+    # In-app inbox of notifications (the recipient's own)
+    path("me/inbox/", inbox_views.inbox, name="inbox"),
+    path("me/inbox/read-all/", inbox_views.mark_all_read, name="inbox_mark_all_read"),
+    path("me/inbox/<int:pk>/open/", inbox_views.open_notification, name="inbox_open"),
+    path("me/inbox/<int:pk>/read/", inbox_views.mark_read, name="inbox_mark_read"),
     # Officer workspace
     path("workspace/", officer.workspace, name="officer_workspace"),
     path(
