@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from grants import eligibility
 from grants.enums import ApplicationState, RuleSeverity
@@ -20,6 +20,14 @@ from tests.factories import (
     CommunityFactory,
     OrganisationFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read the reasons' English msgids; zh_Hans wording is covered by test_translations."""
+    with translation.override("en"):
+        yield
+
 
 S = ApplicationState
 pytestmark = pytest.mark.django_db

@@ -11,13 +11,21 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from grants.enums import ApplicationState, CommentVisibility
 from grants.models import Application, Attachment, BudgetLine, CallForm
 from grants.services import applications as svc
 from grants.services.errors import AlreadyApplied, SubmissionRefused, TransitionRefused
 from tests.factories import ApplicationFactory, CallFactory, CommunityFactory
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read the reasons' English msgids; zh_Hans wording is covered by test_translations."""
+    with translation.override("en"):
+        yield
+
 
 S = ApplicationState
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 from django_fsm_log.models import StateLog
 
 from grants.enums import FUNDED_STATES, WITHDRAWABLE_STATES, ApplicationState
@@ -12,6 +13,14 @@ from grants.models import Application
 from grants.services import applications as svc
 from grants.services.errors import TransitionRefused
 from tests.factories import ApplicationFactory, CallFactory
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read the reasons' English msgids; zh_Hans wording is covered by test_translations."""
+    with translation.override("en"):
+        yield
+
 
 S = ApplicationState
 pytestmark = pytest.mark.django_db
