@@ -12,7 +12,17 @@ from pathlib import Path
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIP = {".venv", ".tools", "var", ".git", "tests", "node_modules", ".pytest_cache", ".ruff_cache", "bench"}
+SKIP = {
+    ".venv",
+    ".tools",
+    "var",
+    ".git",
+    "tests",
+    "node_modules",
+    ".pytest_cache",
+    ".ruff_cache",
+    "bench",
+}
 
 
 def copy_sources(target: Path) -> None:
@@ -20,14 +30,19 @@ def copy_sources(target: Path) -> None:
         if entry.name in SKIP:
             continue
         if entry.is_dir():
-            shutil.copytree(entry, target / entry.name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                entry, target / entry.name, ignore=shutil.ignore_patterns("__pycache__")
+            )
         else:
             shutil.copy2(entry, target / entry.name)
 
 
 def statistics(po_file: Path) -> str:
     result = subprocess.run(
-        ["msgfmt", "--statistics", "-o", os.devnull, str(po_file)], capture_output=True, text=True, check=True
+        ["msgfmt", "--statistics", "-o", os.devnull, str(po_file)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stderr.strip()
 
@@ -58,9 +73,9 @@ def test_compiled_catalogue_matches_the_translations(tmp_path):
     subprocess.run(["msgfmt", "-o", str(fresh_mo), str(po)], check=True)
 
     with committed_mo.open("rb") as committed, fresh_mo.open("rb") as fresh:
-        assert gettext.GNUTranslations(committed)._catalog == gettext.GNUTranslations(fresh)._catalog, (
-            "django.mo is out of date: run `make messages`"
-        )
+        assert (
+            gettext.GNUTranslations(committed)._catalog == gettext.GNUTranslations(fresh)._catalog
+        ), "django.mo is out of date: run `make messages`"
 
 
 def test_interface_speaks_chinese_by_default_and_english_on_request():
