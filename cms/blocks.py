@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
 
 
@@ -27,3 +28,19 @@ class BodyBlock(blocks.StreamBlock):
     )
     image = ImageBlock(label=_("image"), template="cms/blocks/image.html")
     quote = blocks.BlockQuoteBlock(label=_("quote"))
+
+
+class CallDocumentBlock(blocks.StructBlock):
+    """A downloadable document of a call (guidelines, budget template, …)."""
+
+    document = DocumentChooserBlock(label=_("document"))
+    title = blocks.CharBlock(
+        label=_("link text"),
+        max_length=120,
+        required=False,
+        help_text=_("Leave empty to use the document's title."),
+    )
+
+    class Meta:
+        icon = "doc-full"
+        label = _("Document")

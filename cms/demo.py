@@ -1,4 +1,4 @@
-"""The demo public site: home, news, about, in Chinese and English.
+"""The demo public site: home, calls for proposals, news, about, in Chinese and English.
 
 ``build_site()`` is idempotent: every page is found by (parent, slug, locale) and created only when
 missing; nothing that exists is edited, so a second run writes nothing (no new revision either) and
@@ -9,6 +9,7 @@ governance (see /work/shared/seeds/), summarised in our own words.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -19,7 +20,15 @@ from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 from wagtail.rich_text import RichText
 
-from cms.models import ContactSettings, HomePage, NewsIndexPage, NewsPage, StandardPage
+from cms.models import (
+    CallIndexPage,
+    CallPage,
+    ContactSettings,
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+    StandardPage,
+)
 
 ZH = "zh-hans"
 EN = "en"
@@ -284,6 +293,52 @@ ABOUT = {
 }
 
 
+CALL_INDEX = {
+    ZH: {
+        "title": "创投公告",
+        "intro": "<p>正在征集、即将开始和已经截止的公益创投项目征集公告。请在截止时间（北京时间）前在线提交申报。</p>",
+    },
+    EN: {
+        "title": "Calls for proposals",
+        "intro": "<p>Calls for proposals that are open, opening soon or closed. Apply online before "
+        "the deadline (Beijing time).</p>",
+    },
+}
+
+# The English page of each demo call (grants/demo.py); the Chinese page uses the call's own title
+# and summary. "{year}" is the year in the call's Chinese title.
+CALL_PAGES_EN = {
+    "gusu-community-micro-projects": (
+        "{year} Gusu community micro-projects: call for proposals",
+        "Micro-projects for the “small matters” of a community: residents name the need, a social "
+        "organisation designs and runs the project. Up to ¥30,000 per project; community social "
+        "organisations filed with their sub-district may apply; one project per organisation.",
+    ),
+    "gusu-elderly-disability-services": (
+        "{year} Gusu elderly and disability services: call for proposals",
+        "Major projects by professional social organisations: home-based elderly care, care for "
+        "people who cannot live independently, disability rehabilitation and community health. "
+        "¥50,000 to ¥200,000 per project with at least 40% matching funds; shortlisted projects "
+        "present at a live pitch.",
+    ),
+    "gusu-youth-moral-education": (
+        "{year} Gusu youth, moral education and old-town culture: call for proposals",
+        "Projects joining families, schools and communities: moral education for young people, "
+        "after-school classes and the heritage of Suzhou's old town. Up to ¥100,000 per project.",
+    ),
+    "chongchuan-neighbourhood-plus": (
+        "Chongchuan “Neighbourhood+” services: call for proposals",
+        "Neighbourhood watch, residents' deliberation and neighbourhood culture projects. Up to "
+        "¥50,000 per project.",
+    ),
+    "nanan-v-yi-an": (
+        "Nan'an “V-Yi proposals”: residents' public-benefit ideas",
+        "Solutions to a community's small matters: the surroundings, relations between neighbours "
+        "and help for people in difficulty. Up to ¥20,000 per idea.",
+    ),
+}
+
+
 def _say(stdout: TextIO | None, message: str) -> None:
     if stdout is not None:
         stdout.write(message + "\n")
@@ -339,6 +394,58 @@ def _ensure_home(root: Page, locale: Locale, *, slug: str, source=None, stdout=N
     )
 
 
+def _ensure_call_page(index: CallIndexPage, call, *, locale: Locale, source=None, stdout=None):
+    """The call's page in ``locale``, wherever an editor moved or renamed it; created if missing."""
+    existing = CallPage.objects.filter(call=call, locale=locale).first()
+    if existing is not None:
+        return existing
+    if locale.language_code == ZH:
+        title = call.title
+        intro = "".join(f"<p>{line}</p>" for line in call.summary.splitlines() if line.strip())
+    else:
+        title, intro = CALL_PAGES_EN.get(call.slug, (call.title, call.summary))
+        year = re.match(r"(\d{4})年", call.title)
+        title = title.format(year=year.group(1) if year else "").strip()
+        intro = f"<p>{intro}</p>"
+    return _ensure_page(
+        index,
+        CallPage,
+        slug=call.slug,
+        locale=locale,
+        source=source,
+        stdout=stdout,
+        title=title,
+        call=call,
+        intro=intro,
+    )
+
+
+def _build_call_pages(indexes: dict[str, CallIndexPage], locales, stdout=None) -> None:
+    """One page per demo call (made by grants/demo.py before the site is built), in each language."""
+    from grants.demo import PROGRAMMES
+    from grants.models import Call
+
+    slugs = [call.slug for programme in PROGRAMMES for call in programme.calls]
+    calls = {call.slug: call for call in Call.objects.filter(slug__in=slugs)}
+    for slug in slugs:
+        call = calls.get(slug)
+        if call is None:
+            continue
+        source = None
+        for locale in locales:
+            page = _ensure_call_page(
+                indexes[locale.language_code], call, locale=locale, source=source, stdout=stdout
+            )
+            source = source or page
+
+
+def _create_tree_root(locale: Locale, stdout=None) -> Page:
+    """The tree root Wagtail's migration makes, when it is gone (a flushed database, e.g. after
+    a transactional test): every page hangs below it."""
+    _say(stdout, "  + page tree root")
+    return Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+
+
 def _remove_welcome_page(root: Page, stdout=None) -> None:
     """Wagtail's installer makes a plain "Welcome to your new Wagtail site!" page the site root;
     an untouched one (no children) is ours to delete. Its Site row goes with it (cascade)."""
@@ -370,7 +477,7 @@ def build_site(*, stdout: TextIO | None = None) -> HomePage:
     _say(stdout, "Public site (cms):")
     zh, _ = Locale.objects.get_or_create(language_code=ZH)
     en, _ = Locale.objects.get_or_create(language_code=EN)
-    root = Page.get_first_root_node()
+    root = Page.get_first_root_node() or _create_tree_root(zh, stdout)
     _remove_welcome_page(root, stdout)
 
     home = _ensure_home(root, zh, slug="home", stdout=stdout)
@@ -380,8 +487,21 @@ def build_site(*, stdout: TextIO | None = None) -> HomePage:
     _ensure_default_site(home, stdout)
 
     indexes = {}
+    call_indexes = {}
     for locale, parent in ((zh, home), (en, home_en)):
         code = locale.language_code
+        # First, so that a fresh site lists the calls first in its menu.
+        call_indexes[code] = _ensure_page(
+            parent,
+            CallIndexPage,
+            slug="calls",
+            locale=locale,
+            source=call_indexes.get(ZH),
+            stdout=stdout,
+            title=CALL_INDEX[code]["title"],
+            intro=CALL_INDEX[code]["intro"],
+            show_in_menus=True,
+        )
         indexes[code] = _ensure_page(
             parent,
             NewsIndexPage,
@@ -426,6 +546,8 @@ def build_site(*, stdout: TextIO | None = None) -> HomePage:
                 body=_paragraphs(*item.body[code]),
             )
             source = source or page
+
+    _build_call_pages(call_indexes, (zh, en), stdout)
 
     contact = ContactSettings.load()
     if not (contact.email or contact.phone or contact.address):

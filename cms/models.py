@@ -1,12 +1,14 @@
 """Page types of the public site (bakerydemo style: each type says where it may live).
 
-Home → news index → news pages; home → standard pages (about, contact, …). Every page answers
+Home → news index → news pages; home → standard pages (about, contact, …); home → call index →
+call pages (one per ``grants.Call`` and locale). Every page answers
 ``meta_title``, ``meta_description``, ``og_type`` and ``og_image`` for <title>, <meta name=description>
 and the Open Graph tags that WeChat reads when a link is shared.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils import timezone
@@ -19,7 +21,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.blocks import BodyBlock, FeaturedSectionBlock
+from cms.blocks import BodyBlock, CallDocumentBlock, FeaturedSectionBlock
 
 DESCRIPTION_LENGTH = 120  # WeChat cuts the share card's description at about this many characters
 
@@ -59,7 +61,7 @@ class HomePage(SeoMixin, Page):
 
     # One home per locale, all directly under the tree root.
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.NewsIndexPage", "cms.StandardPage"]
+    subpage_types = ["cms.NewsIndexPage", "cms.StandardPage", "cms.CallIndexPage"]
 
     content_panels = Page.content_panels + [
         FieldPanel("hero_text"),
@@ -79,13 +81,18 @@ class HomePage(SeoMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         # Selectors import these models, hence the imports inside the method.
-        from cms.selectors import latest_news
+        from cms.selectors import call_pages_for, latest_news
         from grants.selectors import open_calls
 
         context = super().get_context(request, *args, **kwargs)
         context["news_index"] = NewsIndexPage.objects.live().child_of(self).first()
         context["latest_news"] = latest_news(locale=self.locale, limit=3)
-        context["open_calls"] = list(open_calls(now=timezone.now())[:6])
+        calls = list(open_calls(now=timezone.now())[:6])
+        # Each open call links to its public page in this home's language, when there is one.
+        pages = call_pages_for(call_ids=[call.pk for call in calls], locale=self.locale)
+        for call in calls:
+            call.public_page = pages.get(call.pk)
+        context["open_calls"] = calls
         return context
 
 
@@ -180,6 +187,113 @@ class StandardPage(SeoMixin, Page):
 
     def description_source(self) -> str:
         return self.intro
+
+
+class CallIndexPage(SeoMixin, Page):
+    """创投公告: the public list of calls, in three sections (open, upcoming, closed)."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.CallPage"]
+    max_count_per_parent = 1
+    show_in_menus_default = True
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    class Meta:
+        verbose_name = _("call index")
+
+    def description_source(self) -> str:
+        return self.intro
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import call_pages_by_phase
+
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        context["now"] = now
+        context["sections"] = call_pages_by_phase(index=self, now=now)
+        return context
+
+
+class CallPage(SeoMixin, Page):
+    """The public page of one ``grants.Call``: what it funds, the rules, the rubric, Apply.
+
+    The facts (budget, dates, rules, rubric) are read from the call, so the page never disagrees
+    with what the application form enforces; the editor writes the introduction and attaches the
+    documents. One page per call in each language.
+    """
+
+    call = models.ForeignKey(
+        "grants.Call",
+        on_delete=models.PROTECT,
+        related_name="pages",
+        verbose_name=_("call for proposals"),
+        help_text=_("Budget, dates, rules and rubric are shown from this call."),
+    )
+    intro = RichTextField(
+        _("introduction"),
+        blank=True,
+        features=["h3", "bold", "italic", "link", "ol", "ul", "document-link"],
+        help_text=_("Leave empty to show the call's summary."),
+    )
+    documents = StreamField(
+        [("document", CallDocumentBlock())], blank=True, verbose_name=_("documents")
+    )
+
+    parent_page_types = ["cms.CallIndexPage"]
+    subpage_types: list[str] = []
+
+    content_panels = Page.content_panels + [
+        FieldPanel("call"),
+        FieldPanel("intro"),
+        FieldPanel("documents"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    class Meta:
+        verbose_name = _("call page")
+
+    def description_source(self) -> str:
+        if self.intro:
+            return self.intro
+        return self.call.summary if self.call_id else ""
+
+    def clean(self) -> None:
+        super().clean()
+        # The page row has no locale column of its own (it lives on wagtailcore_page), so this
+        # rule is checked here; Page.save() runs full_clean(), so every save path meets it.
+        if self.call_id and self.locale_id:
+            duplicate = (
+                CallPage.objects.filter(call_id=self.call_id, locale_id=self.locale_id)
+                .exclude(pk=self.pk)
+                .exists()
+            )
+            if duplicate:
+                raise ValidationError({"call": _("This call already has a page in this language.")})
+
+    def get_context(self, request, *args, **kwargs):
+        from cms import call_facts
+        from cms.selectors import call_for_page
+
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        call = call_for_page(call_id=self.call_id)
+        rubric = list(call.rubric.all())
+        timer = call_facts.countdown(call, now=now)
+        context.update(
+            call=call,
+            now=now,
+            countdown=timer,
+            is_open=timer.phase == "open",
+            apply_blocked_reason=call_facts.apply_blocked_reason(timer.phase),
+            eligibility=call_facts.eligibility_text(call),
+            rubric=rubric,
+            rubric_total=sum(criterion.weight for criterion in rubric),
+        )
+        return context
 
 
 @register_setting(icon="mail")

@@ -53,12 +53,15 @@ def page(chromium):
 
 @pytest.fixture
 def screenshot(page, request):
-    """screenshot("step") saves tests/artifacts/<test>-<step>.png and returns its path."""
+    """screenshot("step") saves tests/artifacts/<test>-<step>.png and returns its path.
+
+    ``screenshot("step", other_page)`` shoots another tab or browser context of the same test.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
 
-    def take(step: str) -> Path:
+    def take(step: str, target=None) -> Path:
         path = ARTIFACTS / f"{request.node.name}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (target or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take
