@@ -5,7 +5,9 @@ class PrivateFileSystemStorage(FileSystemStorage):
     """Files kept outside MEDIA_ROOT. They have no URL: permission-checked views stream them."""
 
     def url(self, name):
-        raise ValueError("Private files have no public URL; link to the permission-checked view instead.")
+        raise ValueError(
+            "Private files have no public URL; link to the permission-checked view instead."
+        )
 
 
 def private_storage() -> Storage:

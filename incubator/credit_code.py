@@ -36,19 +36,25 @@ def validate_credit_code(value: str) -> None:
     bad = sorted({char for char in code if char not in VALUES})
     if bad:
         raise ValidationError(
-            _("A unified social credit code cannot contain %(chars)s (I, O, Z, S and V are never used)."),
+            _(
+                "A unified social credit code cannot contain %(chars)s (I, O, Z, S and V are never used)."
+            ),
             code="credit_code_characters",
             params={"chars": "、".join(bad)},
         )
     if not code[2:8].isdigit():
         raise ValidationError(
-            _("Characters 3 to 8 of a unified social credit code are the administrative area code (digits)."),
+            _(
+                "Characters 3 to 8 of a unified social credit code are the administrative area code (digits)."
+            ),
             code="credit_code_area",
         )
     expected = check_character(code[:17])
     if code[17] != expected:
         raise ValidationError(
-            _("The check character of this unified social credit code is wrong; please check for a typing mistake."),
+            _(
+                "The check character of this unified social credit code is wrong; please check for a typing mistake."
+            ),
             code="credit_code_check",
         )
 

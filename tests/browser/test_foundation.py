@@ -12,7 +12,9 @@ from incubator.models import Organisation
 
 
 @pytest.mark.django_db(transaction=True)
-def test_visitor_switches_language_logs_in_as_ngo1_sees_organisation_and_logs_out(live_server, page, screenshot):
+def test_visitor_switches_language_logs_in_as_ngo1_sees_organisation_and_logs_out(
+    live_server, page, screenshot
+):
     # given the demo data
     call_command("seed_demo", verbosity=0)
     organisation = Organisation.objects.get(memberships__user__username="ngo1")
