@@ -36,3 +36,8 @@ rules.add_perm("grants.screen_application", is_officer)
 rules.add_perm("grants.terminate_application", is_officer)
 rules.add_perm("grants.manage_call", is_officer)
 rules.add_perm("grants.use_officer_workspace", is_officer)
+# Programmes, calls, rubrics and blocked lists in the Wagtail admin (snippets): officers only.
+# Wagtail asks these model permissions; superusers pass through Django's ModelBackend.
+for _model in ("programme", "call", "rubriccriterion", "callform", "blacklistentry"):
+    for _action in ("view", "add", "change", "delete"):
+        rules.add_perm(f"grants.{_action}_{_model}", is_officer)

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from grants.enums import CallPhase, Theme
 
@@ -66,8 +68,12 @@ class CallQuerySet(models.QuerySet):
         return self.filter(closes_at__lte=moment)
 
 
-class Call(models.Model):
-    """创投公告: a call for proposals with its own rules. Every setting that varies is per call."""
+class Call(ClusterableModel):
+    """创投公告: a call for proposals with its own rules. Every setting that varies is per call.
+
+    Clusterable so the Wagtail admin edits the rubric inline (``RubricCriterion.call`` is a
+    ParentalKey) and saves call and criteria in one form.
+    """
 
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="calls", verbose_name=_("programme")
@@ -201,7 +207,7 @@ class Call(models.Model):
 class RubricCriterion(models.Model):
     """One weighted criterion of a call's scoring rubric (e.g. need 20, design 25 … = 100)."""
 
-    call = models.ForeignKey(
+    call = ParentalKey(
         Call, on_delete=models.CASCADE, related_name="rubric", verbose_name=_("call")
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
