@@ -29,8 +29,6 @@ from accounts.enums import Role
 from grants import eligibility
 from grants.enums import (
     EDITABLE_STATES,
-    FUNDED_STATES,
-    WITHDRAWABLE_STATES,
     ApplicationState,
     AttachmentKind,
     BudgetCategory,
@@ -112,16 +110,28 @@ def _run_transition(
     target: str,
     description: str = "",
     refused_message=None,
+    wrong_state_message=None,
     **kwargs,
 ) -> Application:
-    """Lock, check permission, no-op if already done, transition, save and notify."""
+    """Lock, check permission, no-op if already done, transition, save and notify.
+
+    ``refused_message`` explains a failed condition in an allowed source state;
+    ``wrong_state_message`` (with ``%(state)s``) explains a source state the transition never leaves.
+    """
     application = _lock_application(application)
     method = getattr(application, name)
     _require(actor, _transition_permission(method), application)
     if application.state == target:
         return application  # Done already: running an action twice has one effect.
     if not can_proceed(method):
-        _refuse_state(application, refused_message if can_proceed(method, False) else None)
+        if can_proceed(method, False):
+            _refuse_state(application, refused_message)
+        _refuse_state(
+            application,
+            wrong_state_message % {"state": application.get_state_display()}
+            if wrong_state_message
+            else None,
+        )
     source = application.state
     method(by=actor, description=description or None, **kwargs)
     application.save()
@@ -508,36 +518,28 @@ def mark_ineligible(*, application: Application, actor, reason: str) -> Applicat
 
 def withdraw_application(*, application: Application, actor, reason: str = "") -> Application:
     with transaction.atomic():
-        locked = _lock_application(application)
-        if locked.state not in (*WITHDRAWABLE_STATES, S.WITHDRAWN):
-            _require(actor, "grants.withdraw_application", locked)
-            _refuse_state(
-                locked,
-                _("The application can no longer be withdrawn: it is “%(state)s”.")
-                % {"state": locked.get_state_display()},
-            )
         return _run_transition(
-            locked,
+            application,
             name="withdraw",
             actor=actor,
             target=S.WITHDRAWN,
             description=(reason or "").strip(),
+            wrong_state_message=_("The application can no longer be withdrawn: it is “%(state)s”."),
         )
 
 
 def terminate_application(*, application: Application, actor, reason: str) -> Application:
     reason = _require_reason(reason)
     with transaction.atomic():
-        locked = _lock_application(application)
-        if locked.state not in (*FUNDED_STATES, S.TERMINATED):
-            _require(actor, "grants.terminate_application", locked)
-            _refuse_state(
-                locked,
-                _("Only a funded project can be terminated; this application is “%(state)s”.")
-                % {"state": locked.get_state_display()},
-            )
         return _run_transition(
-            locked, name="terminate", actor=actor, target=S.TERMINATED, description=reason
+            application,
+            name="terminate",
+            actor=actor,
+            target=S.TERMINATED,
+            description=reason,
+            wrong_state_message=_(
+                "Only a funded project can be terminated; this application is “%(state)s”."
+            ),
         )
 
 
