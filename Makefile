@@ -11,8 +11,8 @@ export UV_PROJECT_ENVIRONMENT := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 # Debian packages the tests and PDFs need: a real browser, CJK fonts, pdftotext.
-TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils
-RUN_DEBS := fonts-noto-cjk
+TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+RUN_DEBS := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: run test install install-dev system-deps-run system-deps-test migrate seed lint format messages clean
 

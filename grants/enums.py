@@ -93,3 +93,84 @@ class CommentVisibility(models.TextChoices):
 class RuleSeverity(models.TextChoices):
     HARD = "hard", _("Blocks submission")
     SOFT = "soft", _("For screening")
+
+
+# --- Review (issue #4) ---------------------------------------------------------------------------
+
+
+class Expertise(models.TextChoices):
+    """Fields of expertise of the expert pool: the call themes plus professional fields."""
+
+    ELDERLY = "elderly", _("Elderly care")
+    YOUTH = "youth", _("Children and youth")
+    DISABILITY = "disability", _("Disability support")
+    COMMUNITY = "community", _("Community building")
+    ENVIRONMENT = "environment", _("Environment")
+    CULTURE = "culture", _("Culture and moral education")
+    POVERTY = "poverty", _("Poverty relief")
+    HEALTH = "health", _("Health")
+    SOCIAL_WORK = "social_work", _("Social work practice")
+    FINANCE = "finance", _("Finance and audit")
+    LAW = "law", _("Law")
+    MANAGEMENT = "management", _("Non-profit management")
+
+
+class RelationKind(models.TextChoices):
+    EMPLOYED = "employed", _("Worked for")
+    ADVISED = "advised", _("Advised or consulted for")
+    BOARD = "board", _("Board or council member")
+    DISPUTE = "dispute", _("Had a dispute with")
+    DRAFTED_CALL = "drafted_call", _("Helped draft the call")
+
+
+class ConflictSource(models.TextChoices):
+    DETECTED = "detected", _("Detected from declared relations")
+    COMMUNITY = "community", _("Shared community")
+    DECLARED = "declared", _("Declared by the reviewer")
+    OFFICER = "officer", _("Recorded by an officer")
+
+
+class ReviewRound(models.TextChoices):
+    WRITTEN = "written", _("Written review")
+    PITCH = "pitch", _("Live pitch (路演)")
+
+
+class AssignmentState(models.TextChoices):
+    ASSIGNED = "assigned", pgettext_lazy("assignment state", "Awaiting declaration")
+    ACCEPTED = "accepted", pgettext_lazy("assignment state", "Reviewing")
+    SUBMITTED = "submitted", pgettext_lazy("assignment state", "Scores submitted")
+    CONFLICTED = "conflicted", pgettext_lazy("assignment state", "Conflict declared")
+    DECLINED = "declined", pgettext_lazy("assignment state", "Declined")
+    WITHDRAWN = "withdrawn", pgettext_lazy("assignment state", "Removed")
+
+
+# Assignments that still count towards the panel of an application.
+LIVE_ASSIGNMENT_STATES = (
+    AssignmentState.ASSIGNED,
+    AssignmentState.ACCEPTED,
+    AssignmentState.SUBMITTED,
+)
+
+
+class SheetStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("score sheet", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("score sheet", "Submitted")
+
+
+class AggregationMethod(models.TextChoices):
+    MEAN = "mean", _("Mean")
+    MEDIAN = "median", _("Median")
+    TRIMMED_MEAN = "trimmed_mean", _("Trimmed mean (drop highest and lowest)")
+    Z_SCORE = "z_score", _("Z-score normalised per reviewer")
+
+
+class PeerScoreVisibility(models.TextChoices):
+    NEVER = "never", _("Never")
+    AFTER_OWN = "after_own", _("After submitting their own scores")
+
+
+class ObjectionState(models.TextChoices):
+    UNVERIFIED = "unverified", pgettext_lazy("objection state", "Contact not verified")
+    OPEN = "open", pgettext_lazy("objection state", "Open")
+    UPHELD = "upheld", pgettext_lazy("objection state", "Upheld")
+    DISMISSED = "dismissed", pgettext_lazy("objection state", "Dismissed")

@@ -41,3 +41,31 @@ rules.add_perm("grants.use_officer_workspace", is_officer)
 for _model in ("programme", "call", "rubriccriterion", "callform", "blacklistentry"):
     for _action in ("view", "add", "change", "delete"):
         rules.add_perm(f"grants.{_action}_{_model}", is_officer)
+
+
+# --- Review, ranking and decision (issue #4) ------------------------------------------------------
+
+
+@rules.predicate
+def is_reviewer(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.REVIEWER))
+
+
+@rules.predicate
+def is_assigned_reviewer(user, assignment) -> bool:
+    """The reviewer of this assignment (an assignment is personal: nobody acts for them)."""
+    return bool(user and user.is_authenticated and assignment is not None) and (
+        assignment.reviewer_id == user.pk
+    )
+
+
+rules.add_perm("grants.manage_review", is_officer)
+rules.add_perm("grants.assign_reviewers", is_officer)
+rules.add_perm("grants.decide_application", is_officer)
+rules.add_perm("grants.resolve_objection", is_officer)
+rules.add_perm("grants.view_conflict_register", is_officer)
+rules.add_perm("grants.act_on_assignment", is_assigned_reviewer)
+rules.add_perm("grants.use_reviewer_workspace", is_reviewer)
+for _model in ("reviewerprofile", "reviewerrelation", "pitchsession"):
+    for _action in ("view", "add", "change", "delete"):
+        rules.add_perm(f"grants.{_action}_{_model}", is_officer)

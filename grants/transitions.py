@@ -70,6 +70,32 @@ def _mark_ineligible(*, application, actor, reason, revision_due_at):
     return _services().mark_ineligible(application=application, actor=actor, reason=reason)
 
 
+def _review_services():
+    from grants.services import review_transitions
+
+    return review_transitions
+
+
+def _start_pitch(*, application, actor, reason, revision_due_at):
+    return _review_services().start_pitch(application=application, actor=actor)
+
+
+def _finish_review(*, application, actor, reason, revision_due_at):
+    return _review_services().finish_review(application=application, actor=actor)
+
+
+def _approve(*, application, actor, reason, revision_due_at):
+    return _review_services().approve_application(
+        application=application, actor=actor, reason=reason
+    )
+
+
+def _reject(*, application, actor, reason, revision_due_at):
+    return _review_services().reject_application(
+        application=application, actor=actor, reason=reason
+    )
+
+
 def _withdraw(*, application, actor, reason, revision_due_at):
     return _services().withdraw_application(application=application, actor=actor, reason=reason)
 
@@ -108,6 +134,28 @@ ACTIONS: dict[str, Action] = {
             pgettext_lazy("action", "Mark ineligible"),
             Reason.REQUIRED,
             _mark_ineligible,
+            destructive=True,
+        ),
+        Action(
+            "start_pitch",
+            pgettext_lazy("action", "Send to the live pitch"),
+            Reason.NONE,
+            _start_pitch,
+            bulk=True,
+        ),
+        Action(
+            "finish_review",
+            pgettext_lazy("action", "Close the review"),
+            Reason.NONE,
+            _finish_review,
+            bulk=True,
+        ),
+        Action("approve", pgettext_lazy("action", "Approve funding"), Reason.OPTIONAL, _approve),
+        Action(
+            "reject",
+            pgettext_lazy("action", "Reject"),
+            Reason.REQUIRED,
+            _reject,
             destructive=True,
         ),
         Action(

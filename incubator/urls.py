@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incubator import views
+from incubator.views import organisations as views
 
 app_name = "incubator"
 

@@ -7,6 +7,19 @@ from grants.models.applications import (
 )
 from grants.models.blacklist import BlacklistEntry, BlacklistKind
 from grants.models.calls import Call, CallQuerySet, Programme, RubricCriterion
+from grants.models.decisions import Objection, PublicNotice
+from grants.models.review import (
+    ConductRating,
+    ConflictRecord,
+    CriterionScore,
+    PitchSession,
+    PitchSlot,
+    ReviewAssignment,
+    ReviewerProfile,
+    ReviewerRelation,
+    ReviewSummary,
+    ScoreSheet,
+)
 from grants.models.notifications import Notification
 
 __all__ = [
@@ -19,6 +32,18 @@ __all__ = [
     "Call",
     "CallForm",
     "CallQuerySet",
+    "ConductRating",
+    "ConflictRecord",
+    "CriterionScore",
+    "Objection",
+    "PitchSession",
+    "PitchSlot",
+    "PublicNotice",
+    "ReviewAssignment",
+    "ReviewSummary",
+    "ReviewerProfile",
+    "ReviewerRelation",
+    "ScoreSheet",
     "Notification",
     "Programme",
     "RubricCriterion",

@@ -91,6 +91,50 @@ def call_has_screening(application: Application) -> bool:
     return application.call.has_screening
 
 
+def call_has_pitch(application: Application) -> bool:
+    return application.call.has_defense
+
+
+def pitch_done_or_not_required(application: Application) -> bool:
+    """A call with a live pitch reaches ``reviewed`` only through the pitch."""
+    return application.state == S.DEFENSE or not application.call.has_defense
+
+
+def all_reviews_submitted(application: Application) -> bool:
+    """Every reviewer still on the panel has submitted, and at least one has."""
+    from grants.enums import LIVE_ASSIGNMENT_STATES, AssignmentState
+
+    states = list(
+        application.assignments.filter(state__in=LIVE_ASSIGNMENT_STATES).values_list(
+            "state", flat=True
+        )
+    )
+    return bool(states) and all(state == AssignmentState.SUBMITTED for state in states)
+
+
+def call_has_public_notice(application: Application) -> bool:
+    return application.call.has_public_notice
+
+
+def no_open_objections(application: Application) -> bool:
+    from grants.enums import ObjectionState
+
+    return not application.objections.filter(state=ObjectionState.OPEN).exists()
+
+
+def notice_closed_without_open_objections(application: Application) -> bool:
+    """公示 rule: approval waits for the window to close and for every objection to be answered.
+
+    A call without 公示 goes from ``recommended`` straight to ``approved``.
+    """
+    if application.state == S.RECOMMENDED:
+        return not application.call.has_public_notice
+    notice = getattr(application.call, "public_notice", None)
+    if notice is None or timezone.now() < notice.closes_at:
+        return False
+    return no_open_objections(application)
+
+
 class Application(ConcurrentTransitionMixin, models.Model):
     """申报: an organisation's application to a call, from draft to close-out."""
 
@@ -228,7 +272,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         return self.requested_amount + self.matching_amount
 
     # --- The state machine -------------------------------------------------------------------
-    # Review, decision, agreement, funding and evaluation transitions are added by their issues.
+    # Agreement, funding and evaluation transitions are added by their issues.
 
     @fsm_log_by
     @fsm_log_description
@@ -287,6 +331,109 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission="grants.screen_application",
     )
     def accept_for_review(self, *, by=None, description=None) -> None:
+        pass
+
+    # Review, ranking and decision (issue #4).
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.IN_REVIEW,
+        target=S.DEFENSE,
+        conditions=[call_has_pitch],
+        permission="grants.manage_review",
+    )
+    def start_pitch(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.IN_REVIEW, S.DEFENSE],
+        target=S.REVIEWED,
+        conditions=[pitch_done_or_not_required, all_reviews_submitted],
+        permission="grants.manage_review",
+    )
+    def finish_review(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.REVIEWED, S.RECOMMENDED, S.NOT_RECOMMENDED],
+        target=S.RECOMMENDED,
+        permission="grants.decide_application",
+    )
+    def recommend(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.REVIEWED, S.RECOMMENDED, S.NOT_RECOMMENDED],
+        target=S.NOT_RECOMMENDED,
+        permission="grants.decide_application",
+    )
+    def not_recommend(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.RECOMMENDED,
+        target=S.PUBLIC_NOTICE,
+        conditions=[call_has_public_notice],
+        permission="grants.decide_application",
+    )
+    def publish_notice(self, *, by=None, description=None) -> None:
+        pass
+
+    # Run by the objection service when an objection's contact is verified (the objector may be
+    # anonymous, so there is no user permission to ask).
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=S.PUBLIC_NOTICE, target=S.OBJECTION_REVIEW)
+    def receive_objection(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.OBJECTION_REVIEW,
+        target=S.PUBLIC_NOTICE,
+        conditions=[no_open_objections],
+        permission="grants.resolve_objection",
+    )
+    def objections_resolved(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.PUBLIC_NOTICE, S.RECOMMENDED],
+        target=S.APPROVED,
+        conditions=[notice_closed_without_open_objections],
+        permission="grants.decide_application",
+    )
+    def approve(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.NOT_RECOMMENDED, S.PUBLIC_NOTICE, S.OBJECTION_REVIEW],
+        target=S.REJECTED,
+        permission="grants.decide_application",
+    )
+    def reject(self, *, by=None, description=None) -> None:
         pass
 
     @fsm_log_by

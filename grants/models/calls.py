@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from grants.enums import CallPhase, Theme
+from grants.enums import AggregationMethod, CallPhase, PeerScoreVisibility, Theme
 
 
 class Programme(models.Model):
@@ -130,6 +130,51 @@ class Call(ClusterableModel):
     conflict_lookback_years = models.PositiveSmallIntegerField(
         _("conflict look-back (years)"), default=3
     )
+    # Review settings (issue #4).
+    review_deadline = models.DateTimeField(_("review deadline"), null=True, blank=True)
+    aggregation_method = models.CharField(
+        _("score aggregation"),
+        max_length=16,
+        choices=AggregationMethod.choices,
+        default=AggregationMethod.TRIMMED_MEAN,
+    )
+    blind_review = models.BooleanField(
+        _("blind review"), default=False, help_text=_("Reviewers do not see who applied.")
+    )
+    peer_scores_visible = models.CharField(
+        _("reviewers see each other's scores"),
+        max_length=16,
+        choices=PeerScoreVisibility.choices,
+        default=PeerScoreVisibility.AFTER_OWN,
+    )
+    comment_required_below_percent = models.PositiveSmallIntegerField(
+        _("comment required below (% of a criterion's range)"), default=60
+    )
+    expert_weight_percent = models.PositiveSmallIntegerField(
+        _("expert share of the final score (%)"),
+        default=100,
+        help_text=_("The rest is the public score, e.g. 70 for a 7:3 expert:public weighting."),
+    )
+    pitch_weight_percent = models.PositiveSmallIntegerField(
+        _("live pitch share of the expert score (%)"),
+        default=50,
+        help_text=_("Used only when the call has a live pitch."),
+    )
+    theme_quotas = models.JSONField(
+        _("budget quotas per theme"),
+        default=dict,
+        blank=True,
+        help_text=_('At most this many yuan per theme, e.g. {"elderly": 200000}.'),
+    )
+    district_quotas = models.JSONField(
+        _("budget quotas per district"),
+        default=dict,
+        blank=True,
+        help_text=_('At most this many yuan per district id, e.g. {"3": 150000}.'),
+    )
+    requires_incubation_graduate = models.BooleanField(
+        _("only organisations that graduated from incubation"), default=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -161,7 +206,10 @@ class Call(ClusterableModel):
             models.CheckConstraint(
                 condition=Q(max_grant_share_percent__lte=100)
                 & Q(personnel_cap_percent__lte=100)
-                & Q(management_cap_percent__lte=100),
+                & Q(management_cap_percent__lte=100)
+                & Q(expert_weight_percent__lte=100)
+                & Q(pitch_weight_percent__lte=100)
+                & Q(comment_required_below_percent__lte=100),
                 name="call_percentages_at_most_100",
             ),
         ]
@@ -214,6 +262,10 @@ class RubricCriterion(models.Model):
     label = models.CharField(_("criterion"), max_length=100)
     weight = models.PositiveSmallIntegerField(_("weight (points)"))
     guidance = models.TextField(_("guidance for reviewers"), blank=True)
+    # Reviewers score each criterion in its own range (e.g. 0–10); the weight scales it into the
+    # 100-point total. Empty max means "out of the weight", the most common practice.
+    min_score = models.PositiveSmallIntegerField(_("lowest score"), default=0)
+    max_score = models.PositiveSmallIntegerField(_("highest score"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rubric criterion")
@@ -224,7 +276,20 @@ class RubricCriterion(models.Model):
                 condition=Q(weight__gt=0) & Q(weight__lte=100), name="rubric_weight_1_to_100"
             ),
             models.UniqueConstraint(fields=["call", "label"], name="rubric_unique_label_per_call"),
+            models.CheckConstraint(
+                condition=Q(max_score__isnull=True) | Q(max_score__gt=F("min_score")),
+                name="rubric_score_range_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.label} ({self.weight})"
+
+    @property
+    def top_score(self) -> int:
+        return self.max_score if self.max_score is not None else self.weight
+
+    def weighted(self, score):
+        """This criterion's contribution to a 0–100 total (when the weights add up to 100)."""
+        span = self.top_score - self.min_score
+        return (score - self.min_score) / span * self.weight

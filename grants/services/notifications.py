@@ -161,11 +161,15 @@ def _recipients(application: Application, *, officers: bool = True, applicants: 
     return people
 
 
+STAFF_ONLY_VERBS = frozenset({"finish_review", "recommend", "not_recommend"})
+
+
 def notify_transition(
     *, application: Application, verb: str, actor, source: str = "", reason: str = ""
 ) -> list[Notification]:
     """Tell everyone concerned that ``application`` went through transition ``verb``."""
-    people = _recipients(application)
+    # Review steps before the 公示 stay among staff: applicants learn the outcome when it is published.
+    people = _recipients(application, applicants=verb not in STAFF_ONLY_VERBS)
     if verb != "submit" and actor is not None:
         people.pop(actor.pk, None)
     extra = {}
