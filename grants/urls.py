@@ -1,5 +1,6 @@
 from django.urls import path
 
+from grants import urls_decisions, urls_pitch, urls_ranking, urls_review
 from grants.views import applicant, files, officer
 from grants.views import inbox as inbox_views
 
@@ -60,3 +61,11 @@ urlpatterns = [
     # Private files, after a permission check
     path("files/attachments/<int:pk>/", files.attachment_download, name="attachment_download"),
 ]
+
+# Review (专家评审), ranking, 路演 and 公示: each area keeps its own URL module.
+urlpatterns += (
+    urls_review.urlpatterns
+    + urls_ranking.urlpatterns
+    + urls_pitch.urlpatterns
+    + urls_decisions.urlpatterns
+)
