@@ -69,3 +69,6 @@ rules.add_perm("grants.use_reviewer_workspace", is_reviewer)
 for _model in ("reviewerprofile", "reviewerrelation", "pitchsession"):
     for _action in ("view", "add", "change", "delete"):
         rules.add_perm(f"grants.{_action}_{_model}", is_officer)
+
+# The review areas (issue #4) keep their permissions in their own modules.
+from grants import rules_decisions, rules_pitch, rules_ranking, rules_review  # noqa: E402, F401, I001

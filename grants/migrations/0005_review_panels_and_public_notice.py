@@ -245,7 +245,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='call',
             name='comment_required_below_percent',
-            field=models.PositiveSmallIntegerField(default=60, verbose_name="comment required below (% of a criterion's range)"),
+            field=models.PositiveSmallIntegerField(default=60, verbose_name="comment required below this percentage of a criterion's range"),
         ),
         migrations.AddField(
             model_name='call',

@@ -8,6 +8,7 @@ from grants.models.applications import (
 from grants.models.blacklist import BlacklistEntry, BlacklistKind
 from grants.models.calls import Call, CallQuerySet, Programme, RubricCriterion
 from grants.models.decisions import Objection, PublicNotice
+from grants.models.notifications import Notification
 from grants.models.review import (
     ConductRating,
     ConflictRecord,
@@ -20,7 +21,6 @@ from grants.models.review import (
     ReviewSummary,
     ScoreSheet,
 )
-from grants.models.notifications import Notification
 
 __all__ = [
     "Application",

@@ -148,7 +148,7 @@ class Call(ClusterableModel):
         default=PeerScoreVisibility.AFTER_OWN,
     )
     comment_required_below_percent = models.PositiveSmallIntegerField(
-        _("comment required below (% of a criterion's range)"), default=60
+        _("comment required below this percentage of a criterion's range"), default=60
     )
     expert_weight_percent = models.PositiveSmallIntegerField(
         _("expert share of the final score (%)"),

@@ -23,7 +23,10 @@ class PublicNotice(models.Model):
     """公示: a call's results, published for a window (default 7 days) during which anyone may object."""
 
     call = models.OneToOneField(
-        "grants.Call", on_delete=models.PROTECT, related_name="public_notice", verbose_name=_("call")
+        "grants.Call",
+        on_delete=models.PROTECT,
+        related_name="public_notice",
+        verbose_name=_("call"),
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("notice text"), blank=True)

@@ -83,7 +83,10 @@ class ReviewerRelation(models.Model):
     """
 
     profile = models.ForeignKey(
-        ReviewerProfile, on_delete=models.CASCADE, related_name="relations", verbose_name=_("reviewer")
+        ReviewerProfile,
+        on_delete=models.CASCADE,
+        related_name="relations",
+        verbose_name=_("reviewer"),
     )
     kind = models.CharField(_("relation"), max_length=16, choices=RelationKind.choices)
     organisation = models.ForeignKey(
@@ -102,9 +105,7 @@ class ReviewerRelation(models.Model):
         related_name="reviewer_relations",
         verbose_name=_("call"),
     )
-    through_relative = models.BooleanField(
-        _("through a spouse or close relative"), default=False
-    )
+    through_relative = models.BooleanField(_("through a spouse or close relative"), default=False)
     started_on = models.DateField(_("from"), null=True, blank=True)
     ended_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty if ongoing."))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -138,10 +139,16 @@ class ConductRating(models.Model):
     """How a reviewer worked on a call (timeliness, quality of comments), rated by an officer."""
 
     profile = models.ForeignKey(
-        ReviewerProfile, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("reviewer")
+        ReviewerProfile,
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        verbose_name=_("reviewer"),
     )
     call = models.ForeignKey(
-        "grants.Call", on_delete=models.CASCADE, related_name="conduct_ratings", verbose_name=_("call")
+        "grants.Call",
+        on_delete=models.CASCADE,
+        related_name="conduct_ratings",
+        verbose_name=_("call"),
     )
     stars = models.PositiveSmallIntegerField(
         _("rating (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -156,11 +163,16 @@ class ConductRating(models.Model):
         verbose_name = _("conduct rating")
         verbose_name_plural = _("conduct ratings")
         constraints = [
-            models.UniqueConstraint(fields=["profile", "call"], name="conduct_rating_once_per_call"),
+            models.UniqueConstraint(
+                fields=["profile", "call"], name="conduct_rating_once_per_call"
+            ),
             models.CheckConstraint(
                 condition=Q(stars__gte=1) & Q(stars__lte=5), name="conduct_rating_1_to_5"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} – {self.call}: {self.stars}"
 
 
 class ConflictRecord(models.Model):
@@ -357,7 +369,10 @@ class ScoreSheet(models.Model):
     """A reviewer's scores for one assignment. Drafts change; a submitted sheet never does."""
 
     assignment = models.ForeignKey(
-        ReviewAssignment, on_delete=models.CASCADE, related_name="sheets", verbose_name=_("assignment")
+        ReviewAssignment,
+        on_delete=models.CASCADE,
+        related_name="sheets",
+        verbose_name=_("assignment"),
     )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     status = models.CharField(
@@ -376,9 +391,7 @@ class ScoreSheet(models.Model):
     correction_reason = models.TextField(_("reason for the correction"), blank=True)
     comment = models.TextField(_("overall comment"), blank=True)
     # Weighted total on a 0–100 scale, computed by the service when the sheet is submitted.
-    total = models.DecimalField(
-        _("total"), max_digits=6, decimal_places=2, null=True, blank=True
-    )
+    total = models.DecimalField(_("total"), max_digits=6, decimal_places=2, null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -438,6 +451,9 @@ class CriterionScore(models.Model):
             models.UniqueConstraint(fields=["sheet", "criterion"], name="criterion_score_once"),
             models.CheckConstraint(condition=Q(score__gte=0), name="criterion_score_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.score}"
 
 
 class ReviewSummary(models.Model):
@@ -514,7 +530,10 @@ class PitchSession(models.Model):
     """路演: a live-pitch session of a call, with its judges and a schedule of pitches."""
 
     call = models.ForeignKey(
-        "grants.Call", on_delete=models.CASCADE, related_name="pitch_sessions", verbose_name=_("call")
+        "grants.Call",
+        on_delete=models.CASCADE,
+        related_name="pitch_sessions",
+        verbose_name=_("call"),
     )
     title = models.CharField(_("title"), max_length=200)
     place = models.CharField(_("place"), max_length=200, blank=True)
@@ -522,7 +541,10 @@ class PitchSession(models.Model):
     pitch_minutes = models.PositiveSmallIntegerField(_("pitch minutes"), default=8)
     qa_minutes = models.PositiveSmallIntegerField(_("questions minutes"), default=7)
     judges = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="pitch_sessions", verbose_name=_("judges")
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="pitch_sessions",
+        verbose_name=_("judges"),
     )
 
     class Meta:
@@ -551,7 +573,9 @@ class PitchSlot(models.Model):
     started_at = models.DateTimeField(_("pitch started"), null=True, blank=True)
     # Set the moment the last judge submits: the tally is then shown to everyone in the room.
     tallied_at = models.DateTimeField(_("scores announced"), null=True, blank=True)
-    tally = models.DecimalField(_("pitch score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    tally = models.DecimalField(
+        _("pitch score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("pitch slot")

@@ -6,6 +6,7 @@ in their own service modules; these are the single transitions the officer's act
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from grants.enums import ApplicationState as S
@@ -13,6 +14,7 @@ from grants.models import Application
 from grants.services.applications import _require_reason, _run_transition
 
 
+@transaction.atomic  # select_for_update needs a transaction (the officer's buttons run outside one)
 def start_pitch(*, application: Application, actor) -> Application:
     """In review → 路演: the application goes on to the live pitch (calls with a pitch only)."""
     return _run_transition(
@@ -24,6 +26,7 @@ def start_pitch(*, application: Application, actor) -> Application:
     )
 
 
+@transaction.atomic  # select_for_update needs a transaction (the officer's buttons run outside one)
 def finish_review(*, application: Application, actor) -> Application:
     """Close the review of one application once every reviewer on its panel has submitted."""
     return _run_transition(
@@ -38,6 +41,7 @@ def finish_review(*, application: Application, actor) -> Application:
     )
 
 
+@transaction.atomic  # select_for_update needs a transaction (the officer's buttons run outside one)
 def approve_application(*, application: Application, actor, reason: str = "") -> Application:
     """Final decision: fund it. Waits for the 公示 window to close with no open objection."""
     return _run_transition(
@@ -52,6 +56,7 @@ def approve_application(*, application: Application, actor, reason: str = "") ->
     )
 
 
+@transaction.atomic  # select_for_update needs a transaction (the officer's buttons run outside one)
 def reject_application(*, application: Application, actor, reason: str) -> Application:
     """Final decision: not funded, with a reason the applicant will read."""
     return _run_transition(
