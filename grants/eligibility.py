@@ -26,6 +26,7 @@ from grants.models import Application, BlacklistEntry
 from grants.models.blacklist import add_years
 from incubator.credit_code import validate_credit_code
 from incubator.enums import OrganisationType
+from incubator.selectors_incubation import graduation_of
 
 S = ApplicationState
 HARD, SOFT = RuleSeverity.HARD, RuleSeverity.SOFT
@@ -262,6 +263,29 @@ def rule_failure_bar(application: Application, *, now: datetime) -> RuleResult |
     )
 
 
+def rule_incubation_graduate(application: Application, *, now: datetime) -> RuleResult | None:
+    """Calls for incubated organisations: the applicant graduated (出壳) from an incubation base."""
+    if not application.call.requires_incubation_graduate:
+        return None
+    graduation = graduation_of(organisation_id=application.organisation_id)
+    if graduation is None:
+        return RuleResult(
+            "incubation_graduate",
+            False,
+            HARD,
+            _(
+                "This call is open to organisations that graduated from an incubation base; this organisation has not."
+            ),
+        )
+    return RuleResult(
+        "incubation_graduate",
+        True,
+        HARD,
+        _("Graduated from %(base)s on %(date)s.")
+        % {"base": graduation.intake.base.name, "date": _day(graduation.graduated_on)},
+    )
+
+
 # --- The budget (the same checks the form shows live) --------------------------------------------
 
 BUDGET_RULE_CODES = ("max_grant", "min_grant", "matching", "personnel_cap", "management_cap")
@@ -378,6 +402,7 @@ def evaluate(application: Application, *, now: datetime) -> list[RuleResult]:
         rule_credit_code(application, now=now),
         rule_blacklists(application, now=now),
         rule_failure_bar(application, now=now),
+        rule_incubation_graduate(application, now=now),
         rule_required_sections(application, now=now, lines=lines),
         *budget_rules(application, now=now, lines=lines),
         rule_rating_current(application, now=now),
