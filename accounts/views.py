@@ -33,6 +33,8 @@ def dashboard(request):
             "show_admin_link": has_staff_role(request.user) or request.user.is_superuser,
             "is_applicant": Role.APPLICANT in roles,
             "is_officer": Role.OFFICER in roles,
+            "is_reviewer": Role.REVIEWER in roles,
+            "is_community_staff": Role.COMMUNITY in roles,
         },
     )
 

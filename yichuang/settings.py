@@ -299,6 +299,15 @@ for _name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SEC
     if _value and not _value.startswith(_prefixes):
         raise ImproperlyConfigured(f"{_name} must start with {' or '.join(_prefixes)}.")
 
+# Fernet key(s) for personal data at rest (volunteer ID numbers), comma-separated: the first
+# encrypts, all decrypt (rotation). Empty = derived from SECRET_KEY: development only — in
+# production set it, or changing SECRET_KEY makes stored ID numbers unreadable.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+
+# Text messages (objection verification codes): the dotted path of a class with
+# ``send(phone, message)``. Empty: messages are only logged (no SMS gateway configured).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "")
+
 # Background work: django-tasks with its database backend; `make run` starts a worker beside the
 # web server. TASKS_IMMEDIATE=true runs tasks in-process (tests, one-off scripts).
 TASKS = {
