@@ -98,21 +98,18 @@ class RuleSeverity(models.TextChoices):
 # --- Review (issue #4) ---------------------------------------------------------------------------
 
 
-class Expertise(models.TextChoices):
-    """Fields of expertise of the expert pool: the call themes plus professional fields."""
-
-    ELDERLY = "elderly", _("Elderly care")
-    YOUTH = "youth", _("Children and youth")
-    DISABILITY = "disability", _("Disability support")
-    COMMUNITY = "community", _("Community building")
-    ENVIRONMENT = "environment", _("Environment")
-    CULTURE = "culture", _("Culture and moral education")
-    POVERTY = "poverty", _("Poverty relief")
-    HEALTH = "health", _("Health")
-    SOCIAL_WORK = "social_work", _("Social work practice")
-    FINANCE = "finance", _("Finance and audit")
-    LAW = "law", _("Law")
-    MANAGEMENT = "management", _("Non-profit management")
+# Fields of expertise of the expert pool: every call theme (so a panel can be matched to an
+# application's theme by code) plus professional fields.
+Expertise = models.TextChoices(
+    "Expertise",
+    [(theme.name, (theme.value, theme.label)) for theme in Theme]
+    + [
+        ("SOCIAL_WORK", ("social_work", _("Social work practice"))),
+        ("FINANCE", ("finance", _("Finance and audit"))),
+        ("LAW", ("law", _("Law"))),
+        ("MANAGEMENT", ("management", _("Non-profit management"))),
+    ],
+)
 
 
 class RelationKind(models.TextChoices):
