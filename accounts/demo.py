@@ -41,8 +41,9 @@ class DemoUser:
         return f"{self.username}@{EMAIL_DOMAIN}"
 
 
+# Seven experts: panels of five can still be drawn around conflicts.
 REVIEWERS = (("王建国", "reviewer1"), ("赵晓梅", "reviewer2"), ("孙立群", "reviewer3"), ("钱文博", "reviewer4"),
-             ("吴佳怡", "reviewer5"))  # fmt: skip
+             ("吴佳怡", "reviewer5"), ("郑海燕", "reviewer6"), ("冯志远", "reviewer7"))  # fmt: skip
 
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("admin", "平台管理员", None, is_staff=True, is_superuser=True),

@@ -54,8 +54,6 @@ from incubator.models import Community
 A = AssignmentState
 DRAW_SEED = 2026
 PANEL = 5
-# Two more than the five demo logins, so that every panel of five can be drawn around conflicts.
-EXTRA_REVIEWERS = (("郑海燕", "reviewer6"), ("冯志远", "reviewer7"))
 
 # username → (expertise, employer, title, community lived or worked in (社区 name) or "")
 PROFILES = {
@@ -101,7 +99,7 @@ def ensure_reviewer_users() -> list[User]:
     """reviewer1…reviewer7 with the reviewer role, a verified e-mail and the demo password."""
     password_hash = None
     users = []
-    for display_name, username in (*REVIEWERS, *EXTRA_REVIEWERS):
+    for display_name, username in REVIEWERS:
         user = User.objects.filter(username=username).first()
         if user is None:
             password_hash = password_hash or make_password(DEMO_PASSWORD)
@@ -232,7 +230,10 @@ def seed_review(*, call: Call, reviewers: list[User], officer: User) -> ReviewDe
     """Fill ``call`` (applications in expert review) with the review demo; see the module doc."""
     result = ReviewDemo()
     applications = list(
-        Application.objects.filter(call=call, state=ApplicationState.IN_REVIEW)
+        # In review or already sent on to the 路演 (a second run must see the same applications).
+        Application.objects.filter(
+            call=call, state__in=(ApplicationState.IN_REVIEW, ApplicationState.DEFENSE)
+        )
         .select_related("organisation")
         .order_by("pk")
     )

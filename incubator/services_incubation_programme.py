@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -168,7 +169,8 @@ def add_mentoring_session(
     errors = {}
     for name, value in (("mentor", mentor), ("topic", topic), ("notes", notes)):
         if not (value or "").strip():
-            errors[name] = _("This field is required.")
+            # Django's own message, in Django's own translation.
+            errors[name] = forms.Field.default_error_messages["required"]
     if held_on and held_on > timezone.localdate():
         errors["held_on"] = _("Record sessions that have taken place.")
     if errors:

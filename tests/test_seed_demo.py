@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD, DEMO_USERS
+from accounts.demo import DEMO_PASSWORD, DEMO_USERS, REVIEWERS
 from accounts.enums import Role
 from accounts.models import Membership, User
 from grants.models import Call, Programme
@@ -134,7 +134,7 @@ def test_demo_staff_accounts_have_their_roles(seeded):
     assert admin.is_superuser and admin.is_staff
     assert officer.is_staff and officer.has_role(Role.OFFICER)
     assert User.objects.get(username="finance").has_role(Role.FINANCE)
-    assert User.objects.filter(memberships__role=Role.REVIEWER).count() == 5
+    assert User.objects.filter(memberships__role=Role.REVIEWER).count() == len(REVIEWERS) == 7
     assert community.role == Role.COMMUNITY
     assert community.community.level == CommunityLevel.COMMUNITY
 
@@ -195,10 +195,10 @@ def test_demo_logins_lists_every_account_with_the_password_and_addresses(seeded)
 
 
 def test_demo_logins_marks_an_account_the_seed_did_not_create(seeded):
-    User.objects.filter(username="volunteer1").delete()
+    User.objects.filter(username="evaluator").delete()
     out = StringIO()
 
     call_command("demo_logins", stdout=out)
 
-    line = next(line for line in out.getvalue().splitlines() if line.startswith("volunteer1"))
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("evaluator"))
     assert "make seed" in line

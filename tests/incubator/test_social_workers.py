@@ -131,9 +131,10 @@ def test_outsider_cannot_add_social_workers_to_another_organisation(outsider, or
 
 def test_a_duplicate_certificate_number_is_explained(applicant, organisation):
     SocialWorkerFactory(certificate_level=L.ASSISTANT, certificate_number="2023350100123")
-    with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.create_social_worker(actor=applicant, organisation=organisation, data=_data())
-    assert "already registered" in str(error.value.message_dict["certificate_number"])
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            services.create_social_worker(actor=applicant, organisation=organisation, data=_data())
+        assert "already registered" in str(error.value.message_dict["certificate_number"])
 
 
 def test_linked_user_must_be_a_member_of_the_organisation(applicant, organisation):
