@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.models import User
 from grants import recommendation as rec
@@ -21,6 +21,7 @@ from grants.enums import ApplicationState, AssignmentState, ReviewRound, SheetSt
 from grants.models import (
     Application,
     Call,
+    ConflictRecord,
     CriterionScore,
     ReviewSummary,
     RubricCriterion,
@@ -57,9 +58,17 @@ def submitted_scores(*, call: Call) -> dict[str, list[scoring.Score]]:
     """{round: [Score]} of the call's current submitted sheets (one query).
 
     A sheet counts while it is the current version, submitted, and its assignment still stands as
-    submitted: a reviewer correcting their scores, removed, or conflicted out does not count.
+    submitted: a reviewer correcting their scores, removed, or conflicted out (declared, or
+    found later and entered in the conflict register) does not count.
     """
+    # A conflict that came to light after the reviewer submitted (it is in the register) takes
+    # their score out of the ranking too.
+    conflicted = ConflictRecord.objects.filter(
+        reviewer_id=OuterRef("assignment__reviewer_id"),
+        application_id=OuterRef("assignment__application_id"),
+    )
     rows = ScoreSheet.objects.filter(
+        ~Exists(conflicted),
         assignment__application__call=call,
         assignment__application__state__in=RANKED_STATES,
         assignment__state=AssignmentState.SUBMITTED,
