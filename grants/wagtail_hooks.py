@@ -99,6 +99,7 @@ class CallViewSet(SnippetViewSet):
                     FieldPanel("allow_filed_community_orgs"),
                     FieldPanel("failure_bar_years"),
                     FieldPanel("max_attachment_mb"),
+                    FieldPanel("requires_incubation_graduate"),
                 ],
                 heading=_("Eligibility"),
             ),
@@ -118,12 +119,29 @@ class CallViewSet(SnippetViewSet):
             ),
             ObjectList(
                 [
+                    FieldPanel("review_deadline"),
+                    FieldRowPanel(
+                        [FieldPanel("aggregation_method"), FieldPanel("peer_scores_visible")]
+                    ),
+                    FieldRowPanel(
+                        [FieldPanel("blind_review"), FieldPanel("comment_required_below_percent")]
+                    ),
+                    FieldRowPanel(
+                        [FieldPanel("expert_weight_percent"), FieldPanel("pitch_weight_percent")]
+                    ),
+                    FieldRowPanel([FieldPanel("theme_quotas"), FieldPanel("district_quotas")]),
+                ],
+                heading=_("Review"),
+            ),
+            ObjectList(
+                [
                     InlinePanel(
                         "rubric",
                         heading=_("Rubric"),
                         label=_("Criterion"),
                         panels=[
                             FieldRowPanel([FieldPanel("label"), FieldPanel("weight")]),
+                            FieldRowPanel([FieldPanel("min_score"), FieldPanel("max_score")]),
                             FieldPanel("position"),
                             FieldPanel("guidance"),
                         ],

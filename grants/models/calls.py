@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -55,6 +56,25 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def quota_problem(quotas, *, themes: bool):
+    """What is wrong with a quota mapping ({theme code or district id: yuan}), or None."""
+    if not isinstance(quotas, dict):
+        return _('Write the quotas as {"key": yuan, …}, or {} for none.')
+    for key, amount in quotas.items():
+        if themes and key not in Theme.values:
+            return _("Unknown theme code: %(code)s") % {"code": key}
+        if not themes and not str(key).isdigit():
+            return _("District quotas are keyed by the district's id (a number): %(key)s") % {
+                "key": key
+            }
+        try:
+            if Decimal(str(amount)) <= 0:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            return _("A quota must be a positive amount of yuan: %(key)s") % {"key": key}
+    return None
 
 
 class CallQuerySet(models.QuerySet):
@@ -232,6 +252,10 @@ class Call(ClusterableModel):
         unknown = [code for code in self.themes or [] if code not in Theme.values]
         if unknown:
             errors["themes"] = _("Unknown theme codes: %(codes)s") % {"codes": ", ".join(unknown)}
+        for name in ("theme_quotas", "district_quotas"):
+            message = quota_problem(getattr(self, name), themes=name == "theme_quotas")
+            if message:
+                errors[name] = message
         if errors:
             raise ValidationError(errors)
 

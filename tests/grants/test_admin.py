@@ -94,7 +94,17 @@ def call_form_data(
             "public_notice_days": "7",
             "reviewers_per_application": "5",
             "conflict_lookback_years": "3",
-            "rubric": inline_formset(list(rubric), initial=rubric_initial),
+            "aggregation_method": "trimmed_mean",
+            "peer_scores_visible": "after_own",
+            "comment_required_below_percent": "60",
+            "expert_weight_percent": "100",
+            "pitch_weight_percent": "50",
+            "theme_quotas": "{}",
+            "district_quotas": "{}",
+            "rubric": inline_formset(
+                [{"min_score": "0", "max_score": "", **row} for row in rubric],
+                initial=rubric_initial,
+            ),
             "questions": streamfield([("question", _question_block(q)) for q in questions]),
         }
     )
