@@ -49,6 +49,7 @@ from grants.models import (
     ScoreSheet,
 )
 from grants.rules_review import CLOSED_ASSIGNMENT_STATES
+from incubator.models import Community
 
 S = ApplicationState
 A = AssignmentState
@@ -155,7 +156,7 @@ def application_for_review(*, assignment: ReviewAssignment) -> Application:
         Application.objects.select_related("call__programme", "organisation", "form")
         .prefetch_related(
             "budget_lines",
-            Prefetch("partner_communities"),
+            Prefetch("partner_communities", queryset=Community.objects.select_related("parent")),
             Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "pk")),
         )
         .get(pk=assignment.application_id)

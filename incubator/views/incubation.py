@@ -259,47 +259,60 @@ def application_action(request, pk: int, code: str):
     return _render_detail(request, application, status=400, action_form=form)
 
 
-@login_required
-@require_POST
-def sign_agreement(request, pk: int):
-    application = _get_application(request.user, pk, manage=True)
-    form = AgreementForm(request.POST)
+def _submit_form(request, application, form, *, form_name: str, run, success, anchor: str = ""):
+    """One manager form of the application page: validate, run the service, say what happened.
+
+    A refused transition is an error message on the page; invalid input (from the form or the
+    service) shows the page again with the form's errors and status 400.
+    """
     if form.is_valid():
         try:
-            svc.sign_agreement(application=application, actor=request.user, **form.cleaned_data)
+            run(form)
         except TransitionRefused as error:
             messages.error(request, str(error))
             return _back(application)
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("The incubation agreement is signed."))
-            return _back(application)
-    return _render_detail(request, application, status=400, agreement_form=form)
+            messages.success(request, success)
+            return _back(application, anchor)
+    return _render_detail(request, application, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def sign_agreement(request, pk: int):
+    application = _get_application(request.user, pk, manage=True)
+    return _submit_form(
+        request,
+        application,
+        AgreementForm(request.POST),
+        form_name="agreement_form",
+        run=lambda form: svc.sign_agreement(
+            application=application, actor=request.user, **form.cleaned_data
+        ),
+        success=_("The incubation agreement is signed."),
+    )
 
 
 @login_required
 @require_POST
 def service_plan(request, pk: int):
     application = _get_application(request.user, pk, manage=True)
-    form = ServicePlanForm(request.POST)
-    if form.is_valid():
-        try:
-            svc.save_service_plan(
-                application=application,
-                actor=request.user,
-                goals=form.cleaned_data["goals"],
-                services=form.service_list(),
-            )
-        except TransitionRefused as error:
-            messages.error(request, str(error))
-            return _back(application)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The service plan has been saved."))
-            return _back(application, "#service-plan")
-    return _render_detail(request, application, status=400, plan_form=form)
+    return _submit_form(
+        request,
+        application,
+        ServicePlanForm(request.POST),
+        form_name="plan_form",
+        run=lambda form: svc.save_service_plan(
+            application=application,
+            actor=request.user,
+            goals=form.cleaned_data["goals"],
+            services=form.service_list(),
+        ),
+        success=_("The service plan has been saved."),
+        anchor="#service-plan",
+    )
 
 
 @login_required
@@ -323,52 +336,47 @@ def financial_system(request, pk: int):
 @require_POST
 def handback(request, pk: int):
     application = _get_application(request.user, pk, manage=True)
-    form = HandbackForm(request.POST)
-    if form.is_valid():
-        try:
-            svc.record_handback(
-                application=application,
-                actor=request.user,
-                handed_back_on=form.cleaned_data["handed_back_on"],
-            )
-        except TransitionRefused as error:
-            messages.error(request, str(error))
-            return _back(application)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The hand-back of the space is recorded."))
-            return _back(application)
-    return _render_detail(request, application, status=400, handback_form=form)
+    return _submit_form(
+        request,
+        application,
+        HandbackForm(request.POST),
+        form_name="handback_form",
+        run=lambda form: svc.record_handback(
+            application=application,
+            actor=request.user,
+            handed_back_on=form.cleaned_data["handed_back_on"],
+        ),
+        success=_("The hand-back of the space is recorded."),
+    )
+
+
+def _record_mentoring(application, actor, form) -> None:
+    data = form.cleaned_data
+    programme.add_mentoring_session(
+        application=application,
+        actor=actor,
+        held_on=data["held_on"],
+        mentor=data["mentor"],
+        topic=data["topic"],
+        notes=data["notes"],
+        shared_with_organisation=data["shared_with_organisation"],
+        follow_ups=form.follow_ups(),
+    )
 
 
 @login_required
 @require_POST
 def add_mentoring(request, pk: int):
     application = _get_application(request.user, pk, manage=True)
-    form = MentoringForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            programme.add_mentoring_session(
-                application=application,
-                actor=request.user,
-                held_on=data["held_on"],
-                mentor=data["mentor"],
-                topic=data["topic"],
-                notes=data["notes"],
-                shared_with_organisation=data["shared_with_organisation"],
-                follow_ups=form.follow_ups(),
-            )
-        except TransitionRefused as error:
-            messages.error(request, str(error))
-            return _back(application)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The mentoring session has been recorded."))
-            return _back(application, "#mentoring")
-    return _render_detail(request, application, status=400, mentoring_form=form)
+    return _submit_form(
+        request,
+        application,
+        MentoringForm(request.POST),
+        form_name="mentoring_form",
+        run=lambda form: _record_mentoring(application, request.user, form),
+        success=_("The mentoring session has been recorded."),
+        anchor="#mentoring",
+    )
 
 
 @login_required
@@ -388,18 +396,14 @@ def follow_up_done(request, pk: int, follow_up_pk: int):
 @require_POST
 def add_assessment(request, pk: int):
     application = _get_application(request.user, pk, manage=True)
-    form = AssessmentForm(request.POST)
-    if form.is_valid():
-        try:
-            programme.record_assessment(
-                application=application, actor=request.user, **form.cleaned_data
-            )
-        except TransitionRefused as error:
-            messages.error(request, str(error))
-            return _back(application)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The assessment has been recorded."))
-            return _back(application, "#assessments")
-    return _render_detail(request, application, status=400, assessment_form=form)
+    return _submit_form(
+        request,
+        application,
+        AssessmentForm(request.POST),
+        form_name="assessment_form",
+        run=lambda form: programme.record_assessment(
+            application=application, actor=request.user, **form.cleaned_data
+        ),
+        success=_("The assessment has been recorded."),
+        anchor="#assessments",
+    )
