@@ -21,6 +21,8 @@ from incubator.demo import DISTRICTS, demo_district
 
 # The call every demo walkthrough uses; ``seed_demo`` warns when it is no longer open.
 OPEN_CALL_SLUG = "gusu-community-micro-projects"
+# The call whose projects are funded and running (agreements, tranches, reports, evaluations).
+FUNDED_CALL_SLUG = "chongchuan-neighbourhood-plus-first-batch"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,19 @@ PROGRAMMES: tuple[DemoProgramme, ...] = (
                 10_000,
                 50_000,
                 -200,
+                30,
+                {"allow_filed_community_orgs": True},
+            ),
+            DemoCall(
+                FUNDED_CALL_SLUG,
+                "崇川区“邻里+”邻里服务项目（第一批）",
+                "第一批邻里服务项目已完成评审、公示和签约，正在实施：项目周期6至12个月，资金分三期拨付，"
+                "实施过程接受中期评估、结项评估和群众评议。",
+                (Theme.COMMUNITY, Theme.ELDERLY, Theme.CULTURE, Theme.DISABILITY),
+                600_000,
+                10_000,
+                50_000,
+                -300,
                 30,
                 {"allow_filed_community_orgs": True},
             ),

@@ -171,3 +171,51 @@ class ObjectionState(models.TextChoices):
     OPEN = "open", pgettext_lazy("objection state", "Open")
     UPHELD = "upheld", pgettext_lazy("objection state", "Upheld")
     DISMISSED = "dismissed", pgettext_lazy("objection state", "Dismissed")
+
+
+# --- Funding (issue #5) ---------------------------------------------------------------------------
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", _("Renminbi (CNY)")
+    USD = "USD", _("US dollar (USD)")
+    HKD = "HKD", _("Hong Kong dollar (HKD)")
+    EUR = "EUR", _("Euro (EUR)")
+
+
+class TrancheCondition(models.TextChoices):
+    """What must hold before a tranche may be paid (the call's schedule names one per tranche)."""
+
+    ON_SIGNING = "on_signing", _("On signing the agreement")
+    MID_TERM_PASSED = "mid_term_passed", _("After the mid-term evaluation passes")
+    FINAL_PASSED = "final_passed", _("After the final evaluation passes")
+
+
+class TrancheStatus(models.TextChoices):
+    """Where a tranche stands. ``releasable`` once its condition holds; ``paid`` when a disbursement
+    was paid; ``blocked`` when a failed evaluation or termination stops it."""
+
+    SCHEDULED = "scheduled", pgettext_lazy("tranche", "Waiting for its condition")
+    RELEASABLE = "releasable", pgettext_lazy("tranche", "Releasable")
+    PAID = "paid", pgettext_lazy("tranche", "Paid")
+    BLOCKED = "blocked", pgettext_lazy("tranche", "Stopped")
+
+
+class AgreementState(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("agreement", "Draft")
+    ISSUED = "issued", pgettext_lazy("agreement", "Awaiting acceptance")
+    ACCEPTED = "accepted", pgettext_lazy("agreement", "Accepted")
+    VOID = "void", pgettext_lazy("agreement", "Void")
+
+
+class LedgerKind(models.TextChoices):
+    """Every movement of money. ``sign`` below says how each kind moves a project's grant balance."""
+
+    AWARD = "award", _("Grant awarded")
+    TRANCHE_PAID = "tranche_paid", _("Tranche paid")
+    DONATION = "donation", _("Donation received")
+    MATCHING = "matching", _("Matching funds")
+    DONATION_REFUND = "donation_refund", _("Donation refunded")
+    EXPENSE = "expense", _("Expense reported")
+    CLAWBACK_DUE = "clawback_due", _("Clawback due")
+    CLAWBACK_REPAID = "clawback_repaid", _("Clawback repaid")

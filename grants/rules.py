@@ -70,5 +70,23 @@ for _model in ("reviewerprofile", "reviewerrelation", "pitchsession"):
     for _action in ("view", "add", "change", "delete"):
         rules.add_perm(f"grants.{_action}_{_model}", is_officer)
 
-# The review areas (issue #4) keep their permissions in their own modules.
+
+# --- Agreement, funding and evaluation (issues #5 and #6) -----------------------------------------
+
+from accounts.rules import is_finance  # noqa: E402
+
+rules.add_perm("grants.accept_agreement", is_applicant_member)
+rules.add_perm("grants.start_project", is_officer | is_finance)
+rules.add_perm("grants.manage_evaluation", is_officer)
+
+# Each area keeps its own permissions in its own module (grants.conclude_evaluation: evaluations).
 from grants import rules_decisions, rules_pitch, rules_ranking, rules_review  # noqa: E402, F401, I001
+from grants import (  # noqa: E402, F401, I001
+    rules_donations,
+    rules_evaluations,
+    rules_feedback,
+    rules_finance,
+    rules_funding,
+    rules_impact,
+    rules_reports,
+)

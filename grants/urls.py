@@ -1,6 +1,18 @@
 from django.urls import path
 
-from grants import urls_decisions, urls_pitch, urls_ranking, urls_review
+from grants import (
+    urls_decisions,
+    urls_donations,
+    urls_evaluations,
+    urls_feedback,
+    urls_finance,
+    urls_funding,
+    urls_impact,
+    urls_pitch,
+    urls_ranking,
+    urls_reports,
+    urls_review,
+)
 from grants.views import applicant, files, officer
 from grants.views import inbox as inbox_views
 
@@ -68,4 +80,14 @@ urlpatterns += (
     + urls_ranking.urlpatterns
     + urls_pitch.urlpatterns
     + urls_decisions.urlpatterns
+)
+# Funding (issue #5) and evaluation (issue #6).
+urlpatterns += (
+    urls_funding.urlpatterns
+    + urls_donations.urlpatterns
+    + urls_finance.urlpatterns
+    + urls_reports.urlpatterns
+    + urls_evaluations.urlpatterns
+    + urls_feedback.urlpatterns
+    + urls_impact.urlpatterns
 )

@@ -135,6 +135,18 @@ class CallViewSet(SnippetViewSet):
             ),
             ObjectList(
                 [
+                    FieldPanel("tranche_schedule"),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("tranche_due_working_days"),
+                            FieldPanel("expense_tolerance_percent"),
+                        ]
+                    ),
+                ],
+                heading=_("Funding"),
+            ),
+            ObjectList(
+                [
                     InlinePanel(
                         "rubric",
                         heading=_("Rubric"),

@@ -135,6 +135,29 @@ def notice_closed_without_open_objections(application: Application) -> bool:
     return no_open_objections(application)
 
 
+def agreement_accepted(application: Application) -> bool:
+    from grants.enums import AgreementState
+
+    agreement = getattr(application, "agreement", None)
+    return agreement is not None and agreement.state == AgreementState.ACCEPTED
+
+
+def first_tranche_paid_or_none_on_signing(application: Application) -> bool:
+    """A project starts when its on-signing tranche is paid (or at once if its schedule has none)."""
+    from grants.enums import TrancheCondition, TrancheStatus
+
+    on_signing = application.tranches.filter(condition=TrancheCondition.ON_SIGNING)
+    return not on_signing.exclude(status=TrancheStatus.PAID).exists()
+
+
+def mid_term_not_passed(application: Application) -> bool:
+    return application.mid_term_passed_at is None
+
+
+def mid_term_passed(application: Application) -> bool:
+    return application.mid_term_passed_at is not None
+
+
 class Application(ConcurrentTransitionMixin, models.Model):
     """申报: an organisation's application to a call, from draft to close-out."""
 
@@ -212,6 +235,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
     eligibility_soft_flags = models.PositiveSmallIntegerField(default=0, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     revision_due_at = models.DateTimeField(_("revision due"), null=True, blank=True)
+    mid_term_passed_at = models.DateTimeField(
+        _("mid-term evaluation passed"), null=True, blank=True
+    )
+    closed_at = models.DateTimeField(_("project closed"), null=True, blank=True)
     last_saved_at = models.DateTimeField(_("last saved"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -272,7 +299,6 @@ class Application(ConcurrentTransitionMixin, models.Model):
         return self.requested_amount + self.matching_amount
 
     # --- The state machine -------------------------------------------------------------------
-    # Agreement, funding and evaluation transitions are added by their issues.
 
     @fsm_log_by
     @fsm_log_description
@@ -436,6 +462,92 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def reject(self, *, by=None, description=None) -> None:
         pass
 
+    # Agreement, funding and evaluation (issues #5 and #6). The services in grants/services/
+    # (agreements, disbursements, evaluations) run these after their own checks.
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.APPROVED,
+        target=S.CONTRACTED,
+        conditions=[agreement_accepted],
+        permission="grants.accept_agreement",
+    )
+    def sign_agreement(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.CONTRACTED,
+        target=S.ACTIVE,
+        conditions=[first_tranche_paid_or_none_on_signing],
+        permission="grants.start_project",
+    )
+    def start_project(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.ACTIVE,
+        target=S.MID_TERM,
+        conditions=[mid_term_not_passed],
+        permission="grants.manage_evaluation",
+    )
+    def start_mid_term(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.MID_TERM,
+        target=S.ACTIVE,
+        permission="grants.conclude_evaluation",
+    )
+    def pass_mid_term(self, *, by=None, description=None) -> None:
+        self.mid_term_passed_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.ACTIVE,
+        target=S.FINAL_EVALUATION,
+        conditions=[mid_term_passed],
+        permission="grants.manage_evaluation",
+    )
+    def start_final_evaluation(self, *, by=None, description=None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.FINAL_EVALUATION,
+        target=S.COMPLETED,
+        permission="grants.conclude_evaluation",
+    )
+    def complete(self, *, by=None, description=None) -> None:
+        self.closed_at = timezone.now()
+
+    # A failed mid-term or final evaluation (不合格) ends the project: no further tranche, a
+    # clawback where the officer decides one, and the failure on the organisation's track record.
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.MID_TERM, S.FINAL_EVALUATION],
+        target=S.TERMINATED,
+        permission="grants.conclude_evaluation",
+    )
+    def fail_evaluation(self, *, by=None, description=None) -> None:
+        self.closed_at = timezone.now()
+
     @fsm_log_by
     @fsm_log_description
     @transition(
@@ -456,7 +568,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission="grants.terminate_application",
     )
     def terminate(self, *, by=None, description=None) -> None:
-        pass
+        self.closed_at = timezone.now()
 
 
 class BudgetLine(models.Model):

@@ -77,6 +77,34 @@ def quota_problem(quotas, *, themes: bool):
     return None
 
 
+def default_tranche_schedule() -> list[dict]:
+    """50% on signing, 30% after the mid-term evaluation passes, 20% after the final evaluation."""
+    return [
+        {"percent": 50, "condition": "on_signing"},
+        {"percent": 30, "condition": "mid_term_passed"},
+        {"percent": 20, "condition": "final_passed"},
+    ]
+
+
+def tranche_schedule_problem(schedule) -> str | None:
+    """Why a tranche schedule is unusable (a translated sentence), or None."""
+    from grants.enums import TrancheCondition
+
+    if not isinstance(schedule, list) or not schedule:
+        return _("Give at least one tranche.")
+    total = 0
+    for row in schedule:
+        if not isinstance(row, dict) or row.get("condition") not in TrancheCondition.values:
+            return _("Each tranche needs a condition: on_signing, mid_term_passed or final_passed.")
+        percent = row.get("percent")
+        if not isinstance(percent, int) or isinstance(percent, bool) or not 0 < percent <= 100:
+            return _("Each tranche's share is a whole percentage between 1 and 100.")
+        total += percent
+    if total != 100:
+        return _("The tranche shares add up to %(total)s%%, not 100%%.") % {"total": total}
+    return None
+
+
 class CallQuerySet(models.QuerySet):
     def open_at(self, moment):
         return self.filter(opens_at__lte=moment, closes_at__gt=moment)
@@ -195,6 +223,23 @@ class Call(ClusterableModel):
     requires_incubation_graduate = models.BooleanField(
         _("only organisations that graduated from incubation"), default=False
     )
+    # Funding (issue #5): the tranche schedule every agreement of the call copies, the payment term
+    # after a tranche's condition holds, and how far an expense may overrun its budget line.
+    tranche_schedule = models.JSONField(
+        _("tranche schedule"),
+        default=default_tranche_schedule,
+        blank=True,
+        help_text=_(
+            'List of {"percent", "condition"}: conditions on_signing, mid_term_passed, '
+            "final_passed; the shares add up to 100."
+        ),
+    )
+    tranche_due_working_days = models.PositiveSmallIntegerField(
+        _("payment due within (working days)"), default=15
+    )
+    expense_tolerance_percent = models.PositiveSmallIntegerField(
+        _("budget line overrun allowed without approval (%)"), default=10
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -256,6 +301,9 @@ class Call(ClusterableModel):
             message = quota_problem(getattr(self, name), themes=name == "theme_quotas")
             if message:
                 errors[name] = message
+        message = tranche_schedule_problem(self.tranche_schedule)
+        if message:
+            errors["tranche_schedule"] = message
         if errors:
             raise ValidationError(errors)
 

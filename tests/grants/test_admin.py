@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from datetime import timedelta
 
 import pytest
@@ -101,6 +103,14 @@ def call_form_data(
             "pitch_weight_percent": "50",
             "theme_quotas": "{}",
             "district_quotas": "{}",
+            "tranche_schedule": json.dumps(
+                [
+                    {"percent": 60, "condition": "on_signing"},
+                    {"percent": 40, "condition": "final_passed"},
+                ]
+            ),
+            "tranche_due_working_days": "15",
+            "expense_tolerance_percent": "10",
             "rubric": inline_formset(
                 [{"min_score": "0", "max_score": "", **row} for row in rubric],
                 initial=rubric_initial,
@@ -168,6 +178,7 @@ def test_officer_creates_a_call_with_rubric_and_questions(staff_client, officer)
     call = Call.objects.get(slug="wei-chuang-2026")
     assert call.themes == ["elderly", "community"]
     assert call.created_by == officer
+    assert [row["percent"] for row in call.tranche_schedule] == [60, 40]
     assert [(c.label, c.weight) for c in call.rubric.order_by("position")] == [
         ("需求", 40),
         ("设计", 60),

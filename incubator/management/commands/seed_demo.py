@@ -21,6 +21,7 @@ SEEDERS = (
     "grants.demo",
     "grants.demo_lifecycle",  # applications in several states, through the real services
     "grants.demo_review_flow",  # expert review, 路演, ranking and 公示 with objections
+    "grants.demo_projects",  # funded projects: agreements, tranches and the ledger, every state
     "incubator.demo_incubation",  # an incubation base with a cohort in every state
     "incubator.demo_volunteers",  # volunteers, activities, hours, points and rewards
     "incubator.demo_community",  # social workers, charitable resources, resident proposals
