@@ -22,6 +22,12 @@ SEEDERS = (
     "grants.demo_lifecycle",  # applications in several states, through the real services
     "grants.demo_review_flow",  # expert review, 路演, ranking and 公示 with objections
     "grants.demo_projects",  # funded projects: agreements, tranches and the ledger, every state
+    "grants.demo_funding",  # agreements to sign, disbursements in every state
+    "grants.demo_donations",  # donations and matching funds
+    "grants.demo_finance",  # expenses, overrun approvals, a clawback
+    "grants.demo_reports",  # milestone plans and reports, one overdue
+    "grants.demo_evaluations",  # mid-term and final evaluations, one failed
+    "grants.demo_feedback",  # resident feedback (群众评议)
     "incubator.demo_incubation",  # an incubation base with a cohort in every state
     "incubator.demo_volunteers",  # volunteers, activities, hours, points and rewards
     "incubator.demo_community",  # social workers, charitable resources, resident proposals

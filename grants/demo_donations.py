@@ -1,0 +1,7 @@
+"""Demo donations and matching funds on the funded projects of ``grants.demo_projects``."""
+
+from __future__ import annotations
+
+
+def seed(*, stdout) -> None:
+    pass
