@@ -80,6 +80,12 @@ class Agreement(models.Model):
     )
     accepted_ip = models.GenericIPAddressField(_("accepted from IP"), null=True, blank=True)
     accepted_user_agent = models.CharField(_("accepted with browser"), max_length=300, blank=True)
+    # The fingerprint of the PDF the organisation accepted, re-computed from the stored file at
+    # acceptance: proof of exactly which text was agreed, whatever happens to the file later.
+    accepted_pdf_sha256 = models.CharField(
+        _("SHA-256 of the accepted PDF"), max_length=64, blank=True
+    )
+    accepted_version = models.PositiveIntegerField(_("version accepted"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

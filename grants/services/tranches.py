@@ -52,4 +52,16 @@ def stop_open_tranches(*, application: Application, reason: str, when=None) -> l
             tranche.blocked_at = when
             tranche.blocked_reason = reason
             tranche.save(update_fields=["status", "blocked_at", "blocked_reason"])
+        # Payments prepared or approved for them will not be made: withdraw them with the reason,
+        # so finance's list shows no payment that can no longer happen.
+        from grants.models import Disbursement
+        from grants.models.disbursements import DisbursementState
+
+        pending = Disbursement.objects.select_for_update().filter(
+            tranche__in=[t.pk for t in tranches],
+            state__in=[DisbursementState.REQUESTED, DisbursementState.APPROVED],
+        )
+        for disbursement in pending:
+            disbursement.cancel(by=None, description=reason)
+            disbursement.save()
     return tranches
