@@ -14,6 +14,8 @@ from django.db import connection
 from accounts.enums import Role
 from tests.factories import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
 
+pytest_plugins = ["tests.stripe_server"]
+
 
 def pytest_collection_modifyitems(config, items):
     """Row-lock and concurrency tests run only where the database has real row locks."""
