@@ -224,37 +224,53 @@ def rule_blacklists(application: Application, *, now: datetime) -> RuleResult:
 
 
 def rule_failure_bar(application: Application, *, now: datetime) -> RuleResult | None:
-    """Organisations whose funded project was terminated are barred for ``failure_bar_years``."""
+    """Organisations whose funded project was terminated are barred for ``failure_bar_years``.
+
+    A failed mid-term or final evaluation terminates the project (``fail_evaluation``), as an
+    officer's termination does; both set ``closed_at``, the date the bar counts from. Projects
+    closed before ``closed_at`` existed fall back to the time of their transition to terminated.
+    """
     years = application.call.failure_bar_years
     if not years:
         return None
-    terminated_ids = list(
+    terminated = list(
         Application.objects.filter(organisation_id=application.organisation_id, state=S.TERMINATED)
         .exclude(pk=application.pk)
-        .values_list("pk", flat=True)
+        .values_list("pk", "title", "closed_at")
     )
-    if terminated_ids:
-        last = (
-            StateLog.objects.filter(
-                content_type=ContentType.objects.get_for_model(Application),
-                object_id__in=terminated_ids,
-                state=S.TERMINATED,
-            )
-            .order_by("-timestamp")
-            .first()
-        )
-        terminated_on = timezone.localdate(last.timestamp) if last else None
-        today = timezone.localdate(now)
+    undated = [pk for pk, _title, closed_at in terminated if closed_at is None]
+    logged = {}
+    if undated:
+        for log in StateLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(Application),
+            object_id__in=undated,
+            state=S.TERMINATED,
+        ).order_by("timestamp"):
+            logged[int(log.object_id)] = log.timestamp
+    today = timezone.localdate(now)
+    barring = []
+    for pk, title, closed_at in terminated:
+        moment = closed_at or logged.get(pk)
+        terminated_on = timezone.localdate(moment) if moment else None
         if terminated_on is None or add_years(terminated_on, years) > today:
-            return RuleResult(
-                "failure_bar",
-                False,
-                HARD,
-                _(
-                    "A project of the organisation was terminated on %(date)s; this call bars organisations for %(years)d years after a failed project."
-                )
-                % {"date": _day(terminated_on) if terminated_on else "?", "years": years},
+            barring.append((terminated_on or today, title))
+    if barring:
+        terminated_on, title = max(barring)
+        return RuleResult(
+            "failure_bar",
+            False,
+            HARD,
+            _(
+                "The organisation's project “%(title)s” was terminated in %(year)d (on %(date)s); this call bars organisations for %(years)d years after a failed project, until %(until)s."
             )
+            % {
+                "title": title,
+                "year": terminated_on.year,
+                "date": _day(terminated_on),
+                "years": years,
+                "until": _day(add_years(terminated_on, years)),
+            },
+        )
     return RuleResult(
         "failure_bar",
         True,

@@ -34,6 +34,9 @@ class Action:
     destructive: bool = False
     # Officers may select many rows and run it on all of them.
     bulk: bool = False
+    # The area panel of the officer page that offers this action with more choices (the
+    # evaluations panel asks for the evaluator); a page may leave its plain button out.
+    panel: str = ""
 
     @property
     def needs_reason(self) -> bool:
@@ -100,6 +103,28 @@ def _withdraw(*, application, actor, reason, revision_due_at):
     return _services().withdraw_application(application=application, actor=actor, reason=reason)
 
 
+def _evaluation_services():
+    from grants.services import evaluations
+
+    return evaluations
+
+
+def _start_mid_term(*, application, actor, reason, revision_due_at):
+    # Without an evaluator chosen (the API, a plain button) the officer evaluates; the
+    # evaluations panel reassigns.
+    evaluation = _evaluation_services().start_evaluation(
+        application=application, kind="mid_term", actor=actor
+    )
+    return Application.objects.get(pk=evaluation.application_id)
+
+
+def _start_final_evaluation(*, application, actor, reason, revision_due_at):
+    evaluation = _evaluation_services().start_evaluation(
+        application=application, kind="final", actor=actor
+    )
+    return Application.objects.get(pk=evaluation.application_id)
+
+
 def _terminate(*, application, actor, reason, revision_due_at):
     return _services().terminate_application(application=application, actor=actor, reason=reason)
 
@@ -164,6 +189,20 @@ ACTIONS: dict[str, Action] = {
             Reason.OPTIONAL,
             _withdraw,
             destructive=True,
+        ),
+        Action(
+            "start_mid_term",
+            pgettext_lazy("action", "Start the mid-term evaluation"),
+            Reason.NONE,
+            _start_mid_term,
+            panel="evaluations",
+        ),
+        Action(
+            "start_final_evaluation",
+            pgettext_lazy("action", "Start the final evaluation"),
+            Reason.NONE,
+            _start_final_evaluation,
+            panel="evaluations",
         ),
         Action(
             "terminate",
