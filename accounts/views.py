@@ -34,6 +34,8 @@ def dashboard(request):
             "is_applicant": Role.APPLICANT in roles,
             "is_officer": Role.OFFICER in roles,
             "is_reviewer": Role.REVIEWER in roles,
+            "is_evaluator": Role.EVALUATOR in roles,
+            "is_finance": Role.FINANCE in roles,
             "is_community_staff": Role.COMMUNITY in roles,
         },
     )

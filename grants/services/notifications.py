@@ -99,6 +99,29 @@ def _texts(verb: str, application: Application, *, reason: str, extra: dict) -> 
     elif verb == "terminate":
         title = _("Project %(reference)s terminated")
         body = _("The project “%(title)s” was terminated. Reason: %(reason)s")
+    elif verb == "sign_agreement":
+        title = _("Agreement for %(reference)s accepted")
+        body = _("%(organisation)s accepted the grant agreement of “%(title)s”.")
+    elif verb == "start_project":
+        title = _("Project %(reference)s has started")
+        body = _("The first tranche of “%(title)s” was paid: the project is running.")
+    elif verb == "start_mid_term":
+        title = _("Mid-term evaluation of %(reference)s")
+        body = _("The mid-term evaluation of “%(title)s” has started.")
+    elif verb == "pass_mid_term":
+        title = _("Mid-term evaluation of %(reference)s passed")
+        body = _("“%(title)s” passed its mid-term evaluation; the next tranche can be released.")
+    elif verb == "start_final_evaluation":
+        title = _("Final evaluation of %(reference)s")
+        body = _("The final evaluation of “%(title)s” has started.")
+    elif verb == "complete":
+        title = _("Project %(reference)s completed")
+        body = _("“%(title)s” passed its final evaluation and is completed.")
+    elif verb == "fail_evaluation":
+        title = _("Project %(reference)s failed its evaluation")
+        body = _("“%(title)s” did not pass its evaluation; no further tranche will be paid.")
+        if reason:
+            body = body + "\n" + _("Reason: %(reason)s")
     elif verb == "comment":
         title = _("New comment on application %(reference)s")
         body = _("%(author)s wrote: %(body)s")

@@ -284,7 +284,13 @@ def _get_application(user, pk: int) -> Application:
 def _detail_context(
     request, application: Application, *, bound_form=None, comment_form=None
 ) -> dict:
-    actions = available_actions(application=application, user=request.user)
+    # Actions with a panel of their own (e.g. starting an evaluation with an evaluator) are
+    # offered there, not as a second plain button.
+    actions = [
+        action
+        for action in available_actions(application=application, user=request.user)
+        if not action.panel
+    ]
     action_forms = []
     for action in actions:
         if bound_form is not None and bound_form.action.code == action.code:
