@@ -356,7 +356,7 @@ def _values(model, fields: list[str], **filters) -> list[dict]:
     names = {f.attname for f in model._meta.concrete_fields} | {
         f.name for f in model._meta.concrete_fields
     }
-    present = [f for f in fields if f in names]
+    present = [f for f in fields if f == "pk" or f in names]
     return list(model.objects.filter(**filters).values(*present))
 
 

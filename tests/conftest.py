@@ -80,3 +80,13 @@ def outsider(db):
 @pytest.fixture
 def db_vendor():
     return connection.vendor
+
+
+@pytest.fixture
+def english(client, settings):
+    """Messages in English: for tests that read the English msgids (zh-hans is the site default)."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

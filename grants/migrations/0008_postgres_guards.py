@@ -11,7 +11,7 @@ from grants.models.evaluations import SEAL_TRIGGER_REVERSE_SQL, SEAL_TRIGGER_SQL
 def _on_postgresql(sql: str):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # the SQL has "%" of its own
 
     return run
 

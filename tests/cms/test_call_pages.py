@@ -438,7 +438,7 @@ def test_seed_demo_builds_a_call_page_per_demo_call_in_both_languages_once(clien
     en = Locale.objects.get(language_code="en")
     chinese = CallPage.objects.filter(locale=zh)
     english = CallPage.objects.filter(locale=en)
-    assert chinese.count() == english.count() == 5
+    assert chinese.count() == english.count() == 6
     assert {p.translation_key for p in chinese} == {p.translation_key for p in english}
     pages = CallPage.objects.count()
 

@@ -26,6 +26,12 @@ from tests.grants.factories_donations import (
 from tests.incubator.factories_community import MatchingPledgeFactory
 from tests.stripe_server import signed_delivery
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 pytestmark = pytest.mark.django_db
 
 S = DonationStatus

@@ -32,6 +32,12 @@ from tests.grants.factories_evaluations import (
     tranche_statuses,
 )
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 S = ApplicationState
 E = EvaluationState
 PAID, RELEASABLE, SCHEDULED, BLOCKED = (

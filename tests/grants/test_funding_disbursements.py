@@ -28,6 +28,12 @@ from tests.grants.factories_funding import (
     voucher_file,
 )
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 pytestmark = pytest.mark.django_db
 S = ApplicationState
 D = DisbursementState

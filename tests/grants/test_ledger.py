@@ -131,6 +131,7 @@ def test_the_database_refuses_a_zero_amount_even_past_the_service(project):
 
 
 def test_a_tranche_is_paid_once_whatever_the_key(project):
+    entry(project)  # the award: PostgreSQL refuses a payment beyond it
     tranche = project.tranches.get(number=1)
     entry(
         project,
@@ -148,6 +149,28 @@ def test_a_tranche_is_paid_once_whatever_the_key(project):
             tranche=tranche,
         )
     assert LedgerEntry.objects.filter(kind=LedgerKind.TRANCHE_PAID).count() == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_a_payment_beyond_the_award_even_past_the_service(project, db_vendor):
+    if db_vendor != "postgresql":
+        pytest.skip("the ledger trigger is PostgreSQL's")
+    entry(project, amount="5000")  # awarded 5,000 only
+    tranche = project.tranches.get(number=1)  # 10,000
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.bulk_create(
+            [
+                LedgerEntry(
+                    kind=LedgerKind.TRANCHE_PAID,
+                    amount=tranche.amount,
+                    programme=project.call.programme,
+                    application=project,
+                    tranche=tranche,
+                    idempotency_key="raw-insert",
+                )
+            ]
+        )
+    assert not LedgerEntry.objects.filter(kind=LedgerKind.TRANCHE_PAID).exists()
 
 
 def test_opening_tranches_makes_them_payable_within_the_working_days(project):
