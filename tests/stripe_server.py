@@ -47,6 +47,17 @@ def _executable() -> str | None:
     return shutil.which("localstripe")
 
 
+# localstripe keeps its state in the fixed file /tmp/localstripe.pickle, rewritten on every change:
+# two test runs at once (or a run killed half-way) corrupt it. Each session's server keeps its
+# state in memory only, starting empty.
+IN_MEMORY_LOCALSTRIPE = """
+from localstripe import resources, server
+resources.Store.try_load_from_disk = lambda self: None
+resources.Store.dump_to_disk = lambda self: None
+server.start()
+"""
+
+
 @pytest.fixture(scope="session")
 def stripe_server():
     executable = _executable()
@@ -55,7 +66,7 @@ def stripe_server():
     port = _free_port()
     log = tempfile.NamedTemporaryFile(prefix="localstripe-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
-        [executable, "--port", str(port)],
+        [sys.executable, "-c", IN_MEMORY_LOCALSTRIPE, "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.enums import EmailFrequency, Role
+from accounts.enums import Role
 from accounts.models import User
 from grants.enums import ApplicationState, ObjectionState
 from grants.models import Application, Call, Notification, Objection, PublicNotice
@@ -308,15 +308,7 @@ def notify_officers(
                 url=url,
             )
         )
-    rows = Notification.objects.bulk_create(rows)
-    immediate = [
-        row.pk
-        for row in rows
-        if row.recipient.email and row.recipient.email_frequency == EmailFrequency.IMMEDIATELY
-    ]
-    if immediate:
-        transaction.on_commit(lambda: notifications._enqueue_emails(immediate))
-    return rows
+    return notifications.deliver(rows)
 
 
 def close_public_notices(*, now: datetime | None = None) -> list[PublicNotice]:

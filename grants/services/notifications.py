@@ -155,6 +155,12 @@ def _write(
                 url=_url(application, for_officer=for_officer),
             )
         )
+    return deliver(rows)
+
+
+def deliver(rows: list[Notification]) -> list[Notification]:
+    """Save unsaved notifications in one query; e-mail, after commit, those whose recipients want
+    every message at once (the others go into the daily digest or nowhere)."""
     rows = Notification.objects.bulk_create(rows)
     immediate = [
         row.pk

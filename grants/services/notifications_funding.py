@@ -8,14 +8,13 @@ agreement issued (or re-issued) to the organisation, waiting for its acceptance.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.enums import EmailFrequency
 from grants.models import Agreement, Notification
-from grants.services.notifications import _enqueue_emails, applicant_members
+from grants.services import notifications
+from grants.services.notifications import applicant_members
 
 
 def agreement_issued(agreement: Agreement) -> list[Notification]:
@@ -45,12 +44,4 @@ def agreement_issued(agreement: Agreement) -> list[Notification]:
                 url=url,
             )
         )
-    rows = Notification.objects.bulk_create(rows)
-    immediate = [
-        row.pk
-        for row in rows
-        if row.recipient.email_frequency == EmailFrequency.IMMEDIATELY and row.recipient.email
-    ]
-    if immediate:
-        transaction.on_commit(lambda: _enqueue_emails(immediate))
-    return rows
+    return notifications.deliver(rows)

@@ -8,13 +8,12 @@ members; reminders go to the organisation's members.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.enums import EmailFrequency
 from grants.models import Notification
+from grants.services import notifications
 from grants.services.notifications import applicant_members, programme_officers
 
 
@@ -66,21 +65,7 @@ def _write(*, application, verb: str, people: dict, values: dict, urls: dict) ->
                 url=urls["officer" if for_officer else "applicant"],
             )
         )
-    rows = Notification.objects.bulk_create(rows)
-    immediate = [
-        row.pk
-        for row in rows
-        if row.recipient.email_frequency == EmailFrequency.IMMEDIATELY and row.recipient.email
-    ]
-    if immediate:
-        transaction.on_commit(lambda: _enqueue(immediate))
-    return rows
-
-
-def _enqueue(ids: list[int]) -> None:
-    from grants.tasks import send_notification_emails
-
-    send_notification_emails.enqueue(ids)
+    return notifications.deliver(rows)
 
 
 def _values(application, milestone, **extra) -> dict:

@@ -33,7 +33,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.enums import EmailFrequency
 from grants import scoring
 from grants.enums import (
     LIVE_ASSIGNMENT_STATES,
@@ -231,14 +230,7 @@ def _notify_judges(session: PitchSession, judges: Iterable) -> None:
                     url=url,
                 )
             )
-    rows = Notification.objects.bulk_create(rows)
-    immediate = [
-        row.pk
-        for row in rows
-        if row.recipient.email_frequency == EmailFrequency.IMMEDIATELY and row.recipient.email
-    ]
-    if immediate:
-        transaction.on_commit(lambda: notifications._enqueue_emails(immediate))
+    notifications.deliver(rows)
 
 
 # --- The schedule -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.enums import EmailFrequency, Role
+from accounts.enums import Role
 from grants.enums import Expertise, RelationKind
 from grants.models import (
     Application,
@@ -268,15 +268,7 @@ def _due(assignment: ReviewAssignment) -> str:
 
 
 def _send(rows: list[Notification]) -> list[Notification]:
-    rows = Notification.objects.bulk_create(rows)
-    immediate = [
-        row.pk
-        for row in rows
-        if row.recipient.email_frequency == EmailFrequency.IMMEDIATELY and row.recipient.email
-    ]
-    if immediate:
-        transaction.on_commit(lambda: notifications._enqueue_emails(immediate))
-    return rows
+    return notifications.deliver(rows)
 
 
 def notify_reviewers(*, assignments: list[ReviewAssignment], verb: str) -> list[Notification]:

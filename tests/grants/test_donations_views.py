@@ -27,6 +27,12 @@ from tests.grants.factories_donations import (
 )
 from tests.stripe_server import signed_delivery
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -20,6 +20,12 @@ from incubator.models import MatchingPledge
 from tests.grants.factories_donations import active_pledge, funded_project, pay, stripe_event
 from tests.stripe_server import register_webhook, signed_delivery, silence_webhook
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 S = DonationStatus
 
 

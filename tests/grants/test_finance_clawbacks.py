@@ -18,6 +18,12 @@ from grants.services import expenses as expense_svc
 from grants.services.errors import TransitionRefused
 from tests.grants.factories_finance import funded_project, ledger_rows, member_of, receipt, staff
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 pytestmark = pytest.mark.django_db
 
 

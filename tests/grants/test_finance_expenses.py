@@ -24,6 +24,12 @@ from tests.grants.factories_finance import (
     staff,
 )
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 pytestmark = pytest.mark.django_db
 
 S = ApplicationState

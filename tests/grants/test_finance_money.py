@@ -20,6 +20,12 @@ from grants.services.ledger import post_entry
 from tests.factories import PASSWORD, CallFactory
 from tests.grants.factories_finance import funded_project, member_of, receipt, staff
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -20,6 +20,11 @@ from tests.factories import PASSWORD
 from tests.grants.factories_finance import funded_project, staff
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 def ledger(pk, kind, amount, **extra):
     return {"pk": pk, "kind": kind, "amount": Decimal(amount), "application_id": 1,
             "tranche_id": extra.pop("tranche_id", None), "external_reference": "",

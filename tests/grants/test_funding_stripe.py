@@ -23,6 +23,12 @@ from grants.services import disbursements as svc
 from grants.services.errors import TransitionRefused
 from tests.grants.factories_funding import contracted, make_finance, make_officer, pay
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).parent / "fixtures"
 D = DisbursementState

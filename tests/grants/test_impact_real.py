@@ -19,6 +19,12 @@ from tests.grants import factories_evaluations as evaluations
 from tests.grants import factories_feedback as feedback
 from tests.grants import factories_reports as reports
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 pytestmark = pytest.mark.django_db
 S = ApplicationState
 D = Decimal

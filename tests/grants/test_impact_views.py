@@ -13,6 +13,12 @@ from grants.enums import ApplicationState
 from tests.factories import CallFactory, MembershipFactory, ProgrammeFactory, UserFactory
 from tests.grants.factories_impact import funded, no_sources, sources
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(english):
+    """These tests read the English msgids; the zh-hans wording is checked by test_translations."""
+
+
 pytestmark = pytest.mark.django_db
 S = ApplicationState
 D = Decimal
