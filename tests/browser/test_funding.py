@@ -1,13 +1,15 @@
 """签约 and 拨付 in real Chromium at 375 px, each person on their own phone (browser context):
 the officer generates the agreement, ngo1's member accepts it, finance prepares tranche 1 and
 cannot approve it, the officer approves, finance records the bank voucher; the project is active
-and tranche 1 shows paid.
+and tranche 1 shows paid; the funder dashboard shows the figures; a visitor donates through the
+donation page (against localstripe) and the matched total updates after the signed webhook.
 """
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.enums import Role
 from grants.enums import AgreementState, ApplicationState, LedgerKind
@@ -15,6 +17,7 @@ from grants.models import Agreement, Application, Disbursement, LedgerEntry
 from grants.models.disbursements import DisbursementState
 from tests.browser.test_pitch import log_in, phone
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.grants.factories_donations import active_pledge
 from tests.grants.factories_funding import (
     PDF_BYTES,
     approved_application,
@@ -22,11 +25,12 @@ from tests.grants.factories_funding import (
     make_finance,
     make_officer,
 )
+from tests.stripe_server import register_webhook, silence_webhook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_agreement_to_first_tranche_paid(live_server, chromium, screenshot):
+def test_agreement_to_first_tranche_paid(live_server, chromium, screenshot, stripe_settings):
     # given an approved application of ngo1's organisation, with a bank account on file
     officer = make_officer("officer_b")
     finance = make_finance("finance_b")
@@ -107,5 +111,39 @@ def test_agreement_to_first_tranche_paid(live_server, chromium, screenshot):
     officer_tab.goto(f"{base}{reverse('grants:officer_application', args=[application.pk])}")
     assert officer_tab.locator("#tranche-1 .tranche-status--paid").count() == 1
     screenshot("6-officer-sees-paid", officer_tab)
-    for context in (officer_context, member_context, finance_context):
+
+    # the funder dashboard shows what was awarded and paid for the project
+    dashboard = f"{base}{reverse('grants:finance_dashboard')}"
+    finance_tab.goto(dashboard)
+    row = finance_tab.locator("tr", has=finance_tab.locator(f"a:text-is('{application.title}')"))
+    cells = row.locator("td.number").all_inner_texts()
+    assert "¥20,000" in cells and "¥10,000" in cells
+    screenshot("7-dashboard", finance_tab)
+
+    # a visitor gives ¥200 on the donation page; a 1:1 pledge matches it after the webhook
+    stripe_base = stripe_settings.STRIPE_API_BASE
+    register_webhook(stripe_base, "funding-browser", f"{base}/stripe/webhook/")
+    try:
+        active_pledge(programme=application.call.programme, cap="10000")
+        visitor_context, visitor_tab = phone(chromium)
+        donate = f"{base}{reverse('grants:donations_project', kwargs={'pk': application.pk})}"
+        visitor_tab.goto(donate)
+        visitor_tab.locator("input[name=preset][value=other]").check()
+        visitor_tab.fill("input[name=custom_amount]", "200")
+        visitor_tab.fill("input[name=donor_name]", "周女士")
+        visitor_tab.locator("form.donate-form button[type=submit]").click()
+        visitor_tab.wait_for_load_state()
+        visitor_tab.locator("form.donate-form button[type=submit]").click()  # the test card
+        visitor_tab.wait_for_load_state()
+        expect(visitor_tab.locator("[data-figure=matched]")).to_have_text("¥200", timeout=30_000)
+        screenshot("8-visitor-donated", visitor_tab)
+    finally:
+        silence_webhook(stripe_base, "funding-browser")
+
+    # and the dashboard now counts the donation and the matching funds
+    finance_tab.goto(dashboard)
+    cells = row.locator("td.number").all_inner_texts()
+    assert cells.count("¥200") == 2, cells
+    screenshot("9-dashboard-with-donation", finance_tab)
+    for context in (officer_context, member_context, finance_context, visitor_context):
         context.close()
