@@ -39,7 +39,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from grants.enums import FUNDED_STATES, ApplicationState
@@ -55,17 +55,17 @@ from grants.models.feedback import (
 )
 from grants.services.errors import TransitionRefused
 from grants.services.objections import (
+    CODE_VALID,
     MOBILE,
-    CodeRejected,
+    CodeRejected,  # noqa: F401 (raised by verify_response; callers catch feedback.CodeRejected)
     TooManyRequests,
+    code_failure,
     send_sms,
 )
 
 F = FeedbackState
 S = ApplicationState
 
-CODE_VALID = timedelta(minutes=30)
-MAX_ATTEMPTS = 5
 RESEND_AFTER = timedelta(minutes=1)
 # (how many, per how many seconds). A community centre's Wi-Fi may carry a whole activity's
 # residents, hence the generous per-IP figures.
@@ -414,22 +414,8 @@ def verify_response(
         if response.state != F.UNVERIFIED:
             return response
         now = timezone.now()
-        if response.code_attempts >= MAX_ATTEMPTS:
-            failure = CodeRejected(_("Too many wrong codes. Ask for a new code."))
-        elif response.code_sent_at is None or now > response.code_sent_at + CODE_VALID:
-            failure = CodeRejected(_("The code has expired. Ask for a new code."))
-        elif not constant_time_compare(_code_hash(response.pk, code), response.code_hash):
-            # Kept even though the action fails: the try must count (hence no raise in here).
-            response.code_attempts += 1
-            response.save(update_fields=["code_attempts"])
-            left = MAX_ATTEMPTS - response.code_attempts
-            failure = CodeRejected(
-                _("Wrong code. %(left)d more tries.") % {"left": left}
-                if left
-                else _("Wrong code. No tries left: ask for a new code."),
-                attempts_left=left,
-            )
-        else:
+        failure = code_failure(response, _code_hash(response.pk, code), now=now)
+        if failure is None:
             _refuse_if_closed(channel)
             _refuse_duplicate(channel, digest=response.phone_hash, key=response.household_key)
             _accept(response, channel, now=now)

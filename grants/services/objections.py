@@ -122,6 +122,27 @@ def _code_hash(objection_pk: int, code: str) -> str:
     return salted_hmac("grants.objection.code", f"{objection_pk}:{code}").hexdigest()
 
 
+def code_failure(row, typed_hash: str, *, now) -> CodeRejected | None:
+    """Why the code typed for ``row`` (locked; with ``code_hash``, ``code_sent_at`` and
+    ``code_attempts``) is refused, or None when it matches. A wrong try is counted on the row and
+    saved: the caller returns the failure instead of raising inside its transaction, so it stays."""
+    if row.code_attempts >= MAX_ATTEMPTS:
+        return CodeRejected(_("Too many wrong codes. Ask for a new code."))
+    if row.code_sent_at is None or now > row.code_sent_at + CODE_VALID:
+        return CodeRejected(_("The code has expired. Ask for a new code."))
+    if constant_time_compare(typed_hash, row.code_hash):
+        return None
+    row.code_attempts += 1
+    row.save(update_fields=["code_attempts"])
+    left = MAX_ATTEMPTS - row.code_attempts
+    return CodeRejected(
+        _("Wrong code. %(left)d more tries.") % {"left": left}
+        if left
+        else _("Wrong code. No tries left: ask for a new code."),
+        attempts_left=left,
+    )
+
+
 def _normalise_code(code: str) -> str:
     # Phones may type full-width digits (０-９) or add spaces.
     code = (code or "").translate({0xFF10 + i: ord("0") + i for i in range(10)})
@@ -395,22 +416,8 @@ def verify_objection(*, objection: Objection, code: str, ip: str | None = None) 
         if objection.state != O.UNVERIFIED:
             return objection  # Verified already.
         now = timezone.now()
-        if objection.code_attempts >= MAX_ATTEMPTS:
-            failure = CodeRejected(_("Too many wrong codes. Ask for a new code."))
-        elif objection.code_sent_at is None or now > objection.code_sent_at + CODE_VALID:
-            failure = CodeRejected(_("The code has expired. Ask for a new code."))
-        elif not constant_time_compare(_code_hash(objection.pk, code), objection.code_hash):
-            # Kept even though the action fails: the try must count (hence no raise in here).
-            objection.code_attempts += 1
-            objection.save(update_fields=["code_attempts"])
-            left = MAX_ATTEMPTS - objection.code_attempts
-            failure = CodeRejected(
-                _("Wrong code. %(left)d more tries.") % {"left": left}
-                if left
-                else _("Wrong code. No tries left: ask for a new code."),
-                attempts_left=left,
-            )
-        else:
+        failure = code_failure(objection, _code_hash(objection.pk, code), now=now)
+        if failure is None:
             if application.state not in NOTICE_STATES:
                 raise TransitionRefused(
                     _("A final decision has been taken on this project: the objection can no "

@@ -15,7 +15,7 @@ from grants.models.feedback import FeedbackMode, FeedbackResponse, FeedbackState
 from grants.selectors_feedback import feedback_summary
 from grants.services import feedback as svc
 from grants.services.errors import TransitionRefused
-from grants.services.objections import LoggingSmsBackend
+from grants.services.objections import MAX_ATTEMPTS, LoggingSmsBackend
 from tests.factories import MembershipFactory, UserFactory
 from tests.grants.factories_feedback import channel_for, funded_project, verified_response
 
@@ -158,7 +158,7 @@ def test_after_five_wrong_codes_even_the_right_one_is_refused_until_a_new_code(
         response = _submit(channel)
     right = _code_sent_to(PHONE)
     wrong = f"{(int(right) + 1) % 10**6:06d}"
-    for _ in range(svc.MAX_ATTEMPTS):
+    for _ in range(MAX_ATTEMPTS):
         with pytest.raises(svc.CodeRejected):
             svc.verify_response(response=response, code=wrong)
 
