@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from grants.models import Application
 from grants.selectors import application_for_viewer, applications_of_user, open_calls
@@ -191,7 +192,7 @@ def application_transitions(request, application_id: int):
 def run_transition(request, application_id: int, code: str, payload: TransitionIn = Body(None)):  # noqa: B008
     application = _visible_application(request, application_id)
     if code not in ACTIONS:
-        return 404, {"detail": _("Unknown transition “%(code)s”.") % {"code": code}}
+        return Status(404, {"detail": _("Unknown transition “%(code)s”.") % {"code": code}})
     payload = payload or TransitionIn()
     try:
         application = run_action(
@@ -202,23 +203,29 @@ def run_transition(request, application_id: int, code: str, payload: TransitionI
             revision_due_at=payload.revision_due_at,
         )
     except PermissionDenied as error:
-        return 403, {"detail": str(error) or _("You may not do this to this application.")}
+        return Status(403, {"detail": str(error) or _("You may not do this to this application.")})
     except SubmissionRefused as error:
-        return 409, {
-            "detail": str(error),
-            "failures": [result.as_dict() for result in error.failures],
-        }
+        return Status(
+            409,
+            {
+                "detail": str(error),
+                "failures": [result.as_dict() for result in error.failures],
+            },
+        )
     except TransitionRefused as error:
-        return 409, {"detail": str(error)}
+        return Status(409, {"detail": str(error)})
     except ValidationError as error:
         errors = (
             {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
             if hasattr(error, "error_dict")
             else {"__all__": [str(m) for m in error.messages]}
         )
-        return 422, {
-            "detail": " ".join(m for messages in errors.values() for m in messages),
-            "errors": errors,
-        }
+        return Status(
+            422,
+            {
+                "detail": " ".join(m for messages in errors.values() for m in messages),
+                "errors": errors,
+            },
+        )
     # The service returns the locked row without the call/organisation this schema reads.
     return _visible_application(request, application.pk)

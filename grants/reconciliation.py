@@ -378,10 +378,10 @@ def stripe_charges() -> list[dict] | None:
     )
     charges = {
         charge.id: getattr(charge, "payment_intent", None)
-        for charge in client.charges.list(params={"limit": 100}).auto_paging_iter()
+        for charge in client.v1.charges.list(params={"limit": 100}).auto_paging_iter()
     }
     rows = []
-    for txn in client.balance_transactions.list(params={"limit": 100}).auto_paging_iter():
+    for txn in client.v1.balance_transactions.list(params={"limit": 100}).auto_paging_iter():
         if txn.type not in ("charge", "payment"):
             continue
         source = txn.source if isinstance(txn.source, str) else getattr(txn.source, "id", "")

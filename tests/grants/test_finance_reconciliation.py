@@ -203,16 +203,16 @@ def test_stripe_charges_are_read_from_the_balance_history(stripe_settings, strip
     client = stripe.StripeClient(
         stripe_settings.STRIPE_SECRET_KEY, base_addresses={"api": stripe_server}
     )
-    method = client.payment_methods.create(
+    method = client.v1.payment_methods.create(
         params={
             "type": "card",
             "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
         }
     )
-    intent = client.payment_intents.create(
+    intent = client.v1.payment_intents.create(
         params={"amount": 12345, "currency": "cny", "payment_method": method.id}
     )
-    client.payment_intents.confirm(intent.id)
+    client.v1.payment_intents.confirm(intent.id)
 
     charges = [row for row in stripe_charges() if row["payment_intent"] == intent.id]
 
