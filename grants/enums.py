@@ -61,6 +61,9 @@ WITHDRAWABLE_STATES = (
 )  # fmt: skip
 # A funded project: an officer may terminate it.
 FUNDED_STATES = (S.CONTRACTED, S.ACTIVE, S.MID_TERM, S.FINAL_EVALUATION)
+# Shown on the public site (project pages, search, open data, volunteer activities): from the
+# signed agreement on, closed projects included; the 公示 already named them.
+PUBLIC_PROJECT_STATES = (*FUNDED_STATES, S.COMPLETED, S.TERMINATED)
 # Nothing more happens.
 FINAL_STATES = (S.WITHDRAWN, S.INELIGIBLE, S.REJECTED, S.COMPLETED, S.TERMINATED)
 # The officer has something to do.

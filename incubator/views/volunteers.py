@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from grants.enums import PUBLIC_PROJECT_STATES
 from incubator import selectors_volunteers as sel
 from incubator import services_volunteer_points as points
 from incubator import services_volunteers as svc
@@ -75,6 +76,9 @@ def activity_detail(request, pk: int):
     signup = sel.signup_of(volunteer_id, activity)
     context = {
         "activity": activity,
+        "project": activity.application
+        if activity.application and activity.application.state in PUBLIC_PROJECT_STATES
+        else None,
         "places_left": max(activity.slots - activity.taken, 0),
         "signup": signup if signup and signup.state == SignupState.SIGNED_UP else None,
         "is_volunteer": volunteer_id is not None,

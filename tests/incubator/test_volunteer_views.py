@@ -370,3 +370,17 @@ def test_an_officer_manages_the_catalogue_and_hands_rewards_over(client, officer
     )
     client.post(reverse("volunteering:redemption_fulfil", args=[redemption.pk]))
     assert Redemption.objects.get().state == RedemptionState.FULFILLED
+
+
+@pytest.mark.parametrize(
+    ("state", "shown"),
+    [("screening", False), ("returned", False), ("rejected", False), ("active", True)],
+)
+def test_public_activity_names_its_project_only_once_the_project_is_funded(client, state, shown):
+    application = ApplicationFactory(title="楼道长守望探访计划", state=state)
+    activity = ActivityFactory(organisation=application.organisation, application=application)
+
+    response = client.get(reverse("volunteering:activity_detail", args=[activity.pk]))
+
+    assert response.status_code == 200
+    assert ("楼道长守望探访计划" in response.content.decode()) is shown
