@@ -549,6 +549,16 @@ def build_site(*, stdout: TextIO | None = None) -> HomePage:
 
     _build_call_pages(call_indexes, (zh, en), stdout)
 
+    # Imported here: these modules reuse this one's _ensure_page.
+    from cms.demo_open_data import build_open_data_page
+    from cms.demo_projects import build_project_pages
+
+    # Chinese first: the English pages take their translation key from the Chinese ones.
+    for parent in (home, home_en):
+        code = parent.locale.language_code
+        build_project_pages(parent, code, stdout=stdout)
+        build_open_data_page(parent, code, stdout=stdout)
+
     contact = ContactSettings.load()
     if not (contact.email or contact.phone or contact.address):
         contact.email = "hello@yichuang.local"

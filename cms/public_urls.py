@@ -10,15 +10,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import translation
 
-from grants.selectors_impact import IMPACT_STATES
+from grants.enums import PUBLIC_PROJECT_STATES  # noqa: F401  (re-exported for the public site)
 
 PROJECTS_SLUG = "projects"
 ORGANISATIONS_SLUG = "organisations"
 OPEN_DATA_SLUG = "open-data"
 SEARCH_SLUG = "search"
-
-# A project is public from the signed agreement on (the 公示 already named it), closed ones included.
-PUBLIC_PROJECT_STATES: tuple[str, ...] = IMPACT_STATES
 
 
 def _prefix(language: str | None) -> str:

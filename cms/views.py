@@ -3,7 +3,16 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 # Private and machine areas: nothing there for a search engine, and crawling them only costs us.
-DISALLOWED = ["/admin/", "/django-admin/", "/me/", "/accounts/", "/api/"]
+DISALLOWED = [
+    "/admin/",
+    "/django-admin/",
+    "/me/",
+    "/workspace/",
+    "/accounts/",
+    "/api/",
+    "/i18n/",
+    "/gongshi/objections/",  # an objector's own page, addressed by a token
+]
 
 
 @require_GET

@@ -6,7 +6,7 @@ Decision and 公示: the public pages under /gongshi/ (anonymous), the officer's
 
 from django.urls import path
 
-from grants.views import decisions, public_notice
+from grants.views import decisions, public_notice, public_results
 
 urlpatterns: list = [
     # Public 公示 and objections (no account needed)
@@ -22,6 +22,7 @@ urlpatterns: list = [
         name="objection_resend",
     ),
     path("gongshi/<str:slug>/", public_notice.notice_detail, name="public_notice"),
+    path("gongshi/<str:slug>/results/", public_results.call_results, name="public_results"),
     path(
         "gongshi/<str:slug>/projects/<int:pk>/objection/",
         public_notice.objection_lodge,

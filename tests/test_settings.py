@@ -25,6 +25,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         "HTTPS",
         "TASKS_IMMEDIATE",
         "EMAIL_BACKEND",
+        "REDIS_URL",
     ):
         base.pop(name, None)
     base.update(env)
@@ -43,6 +44,8 @@ def production_env(**extra: str) -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "yichuang.example.org",
+        # Production shares one cache between processes, so publishing purges every page cache.
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
         **extra,
     }
 
@@ -115,3 +118,13 @@ def test_chinese_is_the_default_language_and_shanghai_the_time_zone(settings):
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
+
+
+def test_check_deploy_warns_when_the_page_cache_is_not_shared_between_processes():
+    env = production_env()
+    del env["REDIS_URL"]
+
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+
+    assert result.returncode != 0
+    assert "cms.W001" in result.stdout + result.stderr

@@ -14,6 +14,7 @@ from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
 
 from accounts.api import router as accounts_router
+from cms.api_open_data import router as open_data_router
 from grants.api import applications_router
 from grants.api import router as grants_router
 from incubator.api import router as incubator_router
@@ -29,6 +30,7 @@ api.add_router("/calls", grants_router, tags=["calls"])
 api.add_router("/applications", applications_router, tags=["applications"])
 api.add_router("/me", accounts_router, tags=["me"])
 api.add_router("/organisations", incubator_router, tags=["organisations"])
+api.add_router("/open-data", open_data_router, tags=["open data"])
 
 
 @api.exception_handler(AuthenticationError)

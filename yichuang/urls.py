@@ -33,4 +33,11 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Wagtail serves the public pages last: Chinese at /, English at /en/.
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    path("", include("cms.urls_search")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)
+
+# A plain 500 page in the language of the URL (no request context: it may be what failed).
+handler500 = "yichuang.views_errors.server_error"

@@ -1,5 +1,8 @@
 """Page types of the public site, one module per area; re-exported here for ``cms.models.X``."""
 
+from cms.models.open_data import TransparencyPage  # noqa: F401
+from cms.models.projects import OrganisationIndexPage, ProjectIndexPage  # noqa: F401
+from cms.models.search import SearchEntry, SearchKind  # noqa: F401
 from cms.models.site import (  # noqa: F401
     CallIndexPage,
     CallPage,
@@ -10,3 +13,4 @@ from cms.models.site import (  # noqa: F401
     SeoMixin,
     StandardPage,
 )
+from cms.models.site_settings import SiteSettings  # noqa: F401

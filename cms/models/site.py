@@ -61,7 +61,14 @@ class HomePage(SeoMixin, Page):
 
     # One home per locale, all directly under the tree root.
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.NewsIndexPage", "cms.StandardPage", "cms.CallIndexPage"]
+    subpage_types = [
+        "cms.NewsIndexPage",
+        "cms.StandardPage",
+        "cms.CallIndexPage",
+        "cms.TransparencyPage",
+        "cms.ProjectIndexPage",
+        "cms.OrganisationIndexPage",
+    ]
 
     content_panels = Page.content_panels + [
         FieldPanel("hero_text"),
@@ -82,6 +89,7 @@ class HomePage(SeoMixin, Page):
     def get_context(self, request, *args, **kwargs):
         # Selectors import these models, hence the imports inside the method.
         from cms.selectors import call_pages_for, latest_news
+        from cms.selectors_home import home_figures, latest_notices
         from grants.selectors import open_calls
 
         context = super().get_context(request, *args, **kwargs)
@@ -93,6 +101,9 @@ class HomePage(SeoMixin, Page):
         for call in calls:
             call.public_page = pages.get(call.pk)
         context["open_calls"] = calls
+        now = timezone.now()
+        context["notices"] = [(notice, notice.is_open(now)) for notice in latest_notices()]
+        context["figures"] = home_figures()
         return context
 
 

@@ -126,6 +126,8 @@ def language_links(context) -> list[LanguageLink]:
     for code, name in settings.LANGUAGES:
         if code == current:
             next_url = here
+        elif context.get("language_urls", {}).get(code):  # a routed record (/projects/<pk>/)
+            next_url = context["language_urls"][code]
         elif page is not None and request is not None:
             target = translations.get(code) or _homes(request).get(code)
             next_url = target.get_url(request) if target is not None else translate_url(here, code)

@@ -64,6 +64,10 @@ class Command(BaseCommand):
                     seed_scale = getattr(module, "seed_scale", None)
                     if seed_scale is not None:
                         seed_scale(n=scale, stdout=self.stdout)
+            # Last: the demo builders write rows without the signals that keep search current.
+            from cms.search import seed_index
+
+            seed_index(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s.")
         )
