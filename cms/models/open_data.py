@@ -83,7 +83,13 @@ class TransparencyPage(RoutablePageMixin, SeoMixin, Page):
 
         data = self._data(programme_pk, year)
         return self._dashboard(
-            request, programme=data.programme, year=year, choices=programmes_with_data(), data=data
+            request,
+            programme=data.programme,
+            year=year,
+            choices=programmes_with_data(),
+            data=data,
+            # Each programme-year is a page of its own for search engines and shared links.
+            canonical_url=request.build_absolute_uri(self.dashboard_url(programme_pk, year)),
         )
 
     @path("<int:programme_pk>/<int:year>/json/", name="json")
@@ -126,7 +132,7 @@ class TransparencyPage(RoutablePageMixin, SeoMixin, Page):
     def dashboard_url(self, programme_pk: int, year: int, route: str = "dashboard") -> str:
         return (self.url or "/") + self.reverse_subpage(route, args=[programme_pk, year])
 
-    def _dashboard(self, request, *, programme, year, choices, data=None):
+    def _dashboard(self, request, *, programme, year, choices, data=None, canonical_url=""):
         from cms.selectors_open_data import CHART_MONEY, open_data
         from grants.charts_finance import bar_chart
         from grants.charts_impact import grades_chart
@@ -164,6 +170,7 @@ class TransparencyPage(RoutablePageMixin, SeoMixin, Page):
             request,
             template="cms/transparency_page.html",
             context_overrides={
+                "canonical_url": canonical_url,
                 "choices": choices,
                 "data": data,
                 "projects": projects,

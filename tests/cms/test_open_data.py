@@ -192,6 +192,17 @@ def test_dashboard_shows_the_figures_and_links_the_projects(client, dataset, pag
     assert "未获资助的申报" not in html
 
 
+def test_each_programme_year_is_its_own_canonical_page(client, dataset, pages):
+    programme, year = dataset["programme"], dataset["year"]
+
+    dashboard = client.get(f"/open-data/{programme.pk}/{year}/").content.decode()
+    index = client.get("/open-data/").content.decode()
+
+    canonical = f'<link rel="canonical" href="http://testserver/open-data/{programme.pk}/{year}/">'
+    assert canonical in dashboard
+    assert '<link rel="canonical" href="http://testserver/open-data/">' in index
+
+
 def test_index_shows_the_latest_programme_year(client, dataset, pages):
     response = client.get("/open-data/")
 
