@@ -30,10 +30,9 @@ class ProgrammeOut(Schema):
     funder: str
 
 
-class TallyOut(Schema):
-    key: str
-    label: str
-    projects: int
+class FiguresOut(Schema):
+    """The figures a breakdown row and a project row both give."""
+
     awarded: str
     paid: str
     returned: str
@@ -44,6 +43,12 @@ class TallyOut(Schema):
     volunteer_hours: str
     responses: int
     mean_satisfaction: str | None
+
+
+class TallyOut(FiguresOut):
+    key: str
+    label: str
+    projects: int
 
 
 class GradeOut(Schema):
@@ -52,23 +57,13 @@ class GradeOut(Schema):
     projects: int
 
 
-class ProjectOut(Schema):
+class ProjectOut(FiguresOut):
     id: int
     title: str
     organisation: str
     district: str
     theme: str
     organisation_type: str
-    awarded: str
-    paid: str
-    returned: str
-    spent: str
-    donated: str
-    matched: str
-    beneficiaries: int
-    volunteer_hours: str
-    responses: int
-    mean_satisfaction: str | None
     url: str
 
 
