@@ -1,8 +1,11 @@
 """Background work of the grant lifecycle, through Django's tasks API (django-tasks).
 
-Every e-mail is claimed before it is sent: ``emailed_at`` is set by a conditional UPDATE
-(``… WHERE emailed_at IS NULL``) and only the rows this worker claimed are mailed, so a task that
-runs twice (a retry, two workers, the digest racing the immediate mail) never sends a mail twice.
+Each notification is an outbox row: it is locked (``SELECT … FOR UPDATE``, re-checking
+``emailed_at IS NULL`` once the lock is ours), mailed, and marked ``emailed_at`` in ONE transaction.
+So a task that runs twice (a retry, two workers, the digest racing the immediate mail, a worker
+killed mid-task and re-queued by ``requeue_stale_tasks``) never mails a row twice, and a worker that
+dies before its commit leaves the row unmarked for the re-run instead of losing the mail. The only
+window for a duplicate is between the mail server accepting a message and the commit right after.
 """
 
 from __future__ import annotations
@@ -44,66 +47,79 @@ def _subject(text: str) -> str:
     return f"{prefix}{text}"[:200]
 
 
-def _claim(queryset) -> list[Notification]:
-    """Lock unclaimed rows (skipping rows another worker holds), mark them e-mailed, return them."""
-    now = timezone.now()
-    with transaction.atomic():
-        rows = list(
-            queryset.filter(emailed_at__isnull=True)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
-            .order_by("created_at", "pk")
+def _message(row: Notification) -> EmailMessage:
+    user = row.recipient
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        body = "\n\n".join(
+            part
+            for part in (row.body, _absolute(row.url) if row.url else "", "-- \n" + _footer())
+            if part
         )
-        Notification.objects.filter(
-            pk__in=[row.pk for row in rows], emailed_at__isnull=True
-        ).update(emailed_at=now)
-    return rows
+        return EmailMessage(_subject(row.title), body, to=[user.email])
 
 
 @task()
 def send_notification_emails(notification_ids: list[int]) -> int:
     """Mail each notification to its recipient, in their language; returns how many were sent."""
-    sent = 0
-    rows = _claim(
+    pending = list(
         Notification.objects.filter(
-            pk__in=notification_ids, recipient__email_frequency=EmailFrequency.IMMEDIATELY
-        ).exclude(recipient__email="")
+            pk__in=notification_ids,
+            recipient__email_frequency=EmailFrequency.IMMEDIATELY,
+            emailed_at__isnull=True,
+        )
+        .exclude(recipient__email="")
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
     )
-    for row in rows:
-        user = row.recipient
-        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-            body = "\n\n".join(
-                part
-                for part in (row.body, _absolute(row.url) if row.url else "", "-- \n" + _footer())
-                if part
+    sent = 0
+    for pk in pending:
+        # One row per transaction: a failure or a kill later in the batch keeps what was sent.
+        with transaction.atomic():
+            row = (
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("recipient")
+                .filter(pk=pk, emailed_at__isnull=True)
+                .first()
             )
-            message = EmailMessage(_subject(row.title), body, to=[user.email])
-        message.send()
+            if row is None:  # mailed meanwhile (digest, another worker) while we waited
+                continue
+            _message(row).send()
+            Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
         sent += 1
     return sent
 
 
 def send_digest_to(user: User) -> int:
     """Mail ``user`` their unread, not yet mailed notifications in one message; returns the count."""
-    rows = _claim(Notification.objects.filter(recipient=user, read_at__isnull=True))
-    if not rows:
-        return 0
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-        subject = ngettext(
-            "Your daily summary: %(count)d new notification",
-            "Your daily summary: %(count)d new notifications",
-            len(rows),
-        ) % {"count": len(rows)}
-        parts = []
-        for row in rows:
-            when = timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M")
-            lines = [f"■ {row.title} ({when})", row.body]
-            if row.url:
-                lines.append(_absolute(row.url))
-            parts.append("\n".join(line for line in lines if line))
-        body = "\n\n".join([*parts, "-- \n" + _footer()])
-        message = EmailMessage(_subject(subject), body, to=[user.email])
-    message.send()
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.filter(
+                recipient=user, read_at__isnull=True, emailed_at__isnull=True
+            )
+            .select_for_update(of=("self",))
+            .order_by("created_at", "pk")
+        )
+        if not rows:
+            return 0
+        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+            subject = ngettext(
+                "Your daily summary: %(count)d new notification",
+                "Your daily summary: %(count)d new notifications",
+                len(rows),
+            ) % {"count": len(rows)}
+            parts = []
+            for row in rows:
+                when = timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M")
+                lines = [f"■ {row.title} ({when})", row.body]
+                if row.url:
+                    lines.append(_absolute(row.url))
+                parts.append("\n".join(line for line in lines if line))
+            body = "\n\n".join([*parts, "-- \n" + _footer()])
+            message = EmailMessage(_subject(subject), body, to=[user.email])
+        message.send()
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+            emailed_at=timezone.now()
+        )
     return len(rows)
 
 

@@ -3,13 +3,18 @@
 When something failed, the context processors and template tags that query (menu, settings,
 inbox) may fail again, so the page is a plain template given only what it needs: the language
 (``/en/…`` English, anything else the default Chinese) and the home page of that language.
+
+A lost database connection (PostgreSQL restarting or failing over) is answered 503 with
+``Retry-After``: the request was rolled back, nothing was saved, and trying again shortly works.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponseServerError
 from django.template import loader
 from django.utils import translation
@@ -28,4 +33,9 @@ def server_error(request: HttpRequest, template_name: str = "500.html"):
     except Exception:  # the error page must not fail: a bare page in both languages
         logger.exception("The 500 page could not be rendered")
         html = FALLBACK
-    return HttpResponseServerError(html)
+    response = HttpResponseServerError(html)
+    # Called while Django handles the exception, so it is still the current one.
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response.status_code = 503
+        response["Retry-After"] = "10"
+    return response
