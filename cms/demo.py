@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 from wagtail.models import Locale, Page, Site
 from wagtail.rich_text import RichText
 
@@ -401,12 +402,14 @@ def _ensure_call_page(index: CallIndexPage, call, *, locale: Locale, source=None
         return existing
     if locale.language_code == ZH:
         title = call.title
-        intro = "".join(f"<p>{line}</p>" for line in call.summary.splitlines() if line.strip())
+        intro = "".join(
+            f"<p>{escape(line)}</p>" for line in call.summary.splitlines() if line.strip()
+        )
     else:
         title, intro = CALL_PAGES_EN.get(call.slug, (call.title, call.summary))
         year = re.match(r"(\d{4})年", call.title)
         title = title.format(year=year.group(1) if year else "").strip()
-        intro = f"<p>{intro}</p>"
+        intro = f"<p>{escape(intro)}</p>"
     return _ensure_page(
         index,
         CallPage,
