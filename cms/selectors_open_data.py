@@ -38,6 +38,7 @@ from grants.selectors_impact import (
     grade_distribution,
 )
 from incubator.enums import OrganisationType
+from yichuang.csv_safety import spreadsheet_cell
 
 ZERO = Decimal("0.00")
 # The money figures, in the order of every table, file and chart.
@@ -366,7 +367,7 @@ def csv_rows(data: OpenData, *, language: str | None = None) -> list[list]:
     def tally_row(section: str, item: dict) -> list:
         values = {"section": section, "name": item["label"], **item}
         values.pop("url", None)
-        return [_cell(values.get(column)) for column in CSV_COLUMNS]
+        return [spreadsheet_cell(values.get(column)) for column in CSV_COLUMNS]
 
     rows.append(tally_row("total", doc["totals"]))
     for section in BREAKDOWNS:
@@ -374,28 +375,10 @@ def csv_rows(data: OpenData, *, language: str | None = None) -> list[list]:
             rows.append(tally_row(section, item))
     for grade in doc["grades"]:
         rows.append(
-            [_cell({"section": "grade", "name": grade["label"], "projects": grade["projects"]}
+            [spreadsheet_cell({"section": "grade", "name": grade["label"], "projects": grade["projects"]}
                    .get(column)) for column in CSV_COLUMNS]
         )  # fmt: skip
     for project in doc["projects"]:
         values = {"section": "project", "name": project["title"], "projects": 1, **project}
-        rows.append([_cell(values.get(column)) for column in CSV_COLUMNS])
+        rows.append([spreadsheet_cell(values.get(column)) for column in CSV_COLUMNS])
     return rows
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    # A cell starting with = + - @ is a formula to Excel (CSV injection): names come from users.
-    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-    except ArithmeticError:
-        return False
-    return True

@@ -45,6 +45,7 @@ from incubator.models import (
     VolunteerActivity,
     VolunteerSignup,
 )
+from yichuang.csv_safety import spreadsheet_cell
 
 PAGE_SIZE = 30
 EXPORT_COLUMNS = (
@@ -357,11 +358,6 @@ def hours_reject(request, pk: int):
 # --- Export for volunteer platforms -----------------------------------------------------------------
 
 
-def _csv_text(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @login_required
 def export_csv(request):
     """Approved hours in the columns 志愿汇 / 全国志愿服务信息系统 import, UTF-8 with a BOM for Excel.
@@ -390,14 +386,14 @@ def export_csv(request):
         contact = policy.contact(record.volunteer, organisation_id=activity.organisation_id)
         writer.writerow(
             [
-                _csv_text(contact.name),
+                spreadsheet_cell(contact.name),
                 contact.id_document_type,
                 contact.id_number,
                 contact.phone,
-                _csv_text(activity.title),
+                spreadsheet_cell(activity.title),
                 record.service_date.isoformat(),
                 f"{record.hours:.1f}",
-                _csv_text(activity.organisation.name),
+                spreadsheet_cell(activity.organisation.name),
             ]
         )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
