@@ -11,10 +11,10 @@ export UV_PROJECT_ENVIRONMENT := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 # Debian packages the tests and PDFs need: a real browser, CJK fonts, pdftotext.
-TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+TEST_DEBS := chromium chromium-driver fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 redis-server
 RUN_DEBS := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 
-.PHONY: run test install install-dev system-deps-run system-deps-test migrate seed lint format messages clean
+.PHONY: run serve bench bench-data test audit backup restore install install-dev system-deps-run system-deps-test migrate seed lint format messages clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -57,8 +57,38 @@ run: seed
 	DEBUG=true $(PY) manage.py db_worker --interval 1 >var/worker.log 2>&1 & worker=$$!; \
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The production way on one machine (docs/deploy.md): gunicorn workers + a task worker, PostgreSQL,
+# Redis, whitenoise. DATABASE_URL defaults to the local PostgreSQL database `yichuang`.
+serve: install
+	PORT=$(PORT) HOST=$(HOST) bin/serve
+
+# Benchmarks on city-scale data (bench/README.md); writes bench/RESULTS.md.
+bench: install-dev
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# City-scale benchmark data in BENCH_DATABASE_URL (minutes).
+bench-data: install-dev
+	DEBUG=true DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/yichuang_city} \
+	  $(PY) bin/createdb-if-missing
+	DEBUG=true DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/yichuang_city} \
+	  $(PY) manage.py migrate --noinput
+	DEBUG=true DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/yichuang_city} \
+	  $(PY) manage.py seed_demo --scale city
+
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Known vulnerabilities in the locked dependencies (uv.lock, all groups), with pip-audit. Strict: a
+# package that could not be checked fails too; CI passes AUDIT_ARGS=--allow-unreachable (.ci/run).
+audit: install-dev
+	bin/audit $(AUDIT_ARGS)
+
+# A database dump and the uploaded files, checked on restore (docs/backup.md).
+backup: install
+	bin/backup $(BACKUP_ARGS)
+
+restore: install
+	bin/restore $(RESTORE_ARGS)
 
 lint: install-dev
 	$(PY) -m ruff check .

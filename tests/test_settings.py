@@ -128,3 +128,29 @@ def test_check_deploy_warns_when_the_page_cache_is_not_shared_between_processes(
 
     assert result.returncode != 0
     assert "cms.W001" in result.stdout + result.stderr
+
+
+def test_s3_storage_keeps_private_files_without_a_url():
+    """With a bucket set, uploads go to S3; private files (attachments, vouchers) never get a URL."""
+    script = (
+        "from django.core.files.storage import storages\n"
+        "print(storages['default'].url('news/a.jpg'))\n"
+        "try:\n"
+        "    storages['private'].url('applications/1/budget.pdf')\n"
+        "except ValueError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        script,
+        **production_env(
+            AWS_STORAGE_BUCKET_NAME="yichuang-files",
+            AWS_S3_ENDPOINT_URL="https://s3.example.org",
+            AWS_PRIVATE_BUCKET_NAME="yichuang-private",
+        ),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "https://s3.example.org/yichuang-files/media/news/a.jpg" in result.stdout
+    assert "refused: Private files have no public URL" in result.stdout

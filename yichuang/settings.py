@@ -149,6 +149,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yichuang.csp.ScopedCSPMiddleware",  # Content-Security-Policy header (see the end)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Django's LocaleMiddleware, but unprefixed non-page paths (/me/, …) follow the language cookie.
@@ -193,15 +194,30 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'yichuang.sqlite3'}"
     )
 }
+# Persistent connections (DATABASE_CONN_MAX_AGE) are checked before reuse, so a restarted
+# PostgreSQL costs one failed request at most instead of one per worker thread.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Several sites (staging, a benchmark, a test) can share one Redis without mixing keys.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions: read from the shared cache, written through to the database, so several app servers
+# share them and a Redis restart signs nobody out. Without Redis, the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 # Anonymous visitors get public pages from the cache for at most this long; publishing purges it.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 
@@ -268,6 +284,36 @@ STORAGES = {
         )
     },
 }
+# S3-compatible object storage (AWS, MinIO, Aliyun OSS, Tencent COS) for public uploads and private
+# files, when a bucket is named; several app servers then share one set of files.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    _s3 = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+        "file_overwrite": False,
+    }
+    # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 from the environment.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": "media", "default_acl": None, "querystring_auth": False},
+    }
+    # Private files: their own bucket if given (no public policy at all), never a public ACL; our
+    # permission-checked views stream them (the storage refuses to make a URL).
+    STORAGES["private"] = {
+        "BACKEND": "grants.storage_s3.PrivateS3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": os.environ.get("AWS_PRIVATE_BUCKET_NAME") or AWS_STORAGE_BUCKET_NAME,
+            "custom_domain": None,
+            "location": "private",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        },
+    }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -350,3 +396,74 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Secrets come from the environment only: the development key, copied into production, is refused.
+if not DEBUG and SECRET_KEY.startswith("django-insecure"):
+    raise ImproperlyConfigured("SECRET_KEY is the development key: set a new random one.")
+
+# Content Security Policy (django-csp, yichuang/csp.py). Strict everywhere: our own scripts and
+# styles only, no inline code, no plugins, no framing. Two scoped exceptions, applied by
+# yichuang.csp.ScopedCSPMiddleware: Stripe's origins on the payment page only, and a looser policy
+# for the Wagtail admin (its own inline styles and scripts) under /admin/ only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Public media on S3-compatible storage come from the bucket's origin; CSP_MEDIA_ORIGINS (comma-
+# separated) adds others, e.g. a CDN in front of it.
+_media_origins = env_list("CSP_MEDIA_ORIGINS", [])
+if AWS_STORAGE_BUCKET_NAME:
+    _media = STORAGES["default"]["OPTIONS"]
+    if _media.get("custom_domain"):
+        _media_origins.append(f"https://{_media['custom_domain']}")
+    elif _media.get("endpoint_url"):
+        _endpoint = re.match(r"(https?://)([^/]+)", _media["endpoint_url"])
+        if _endpoint:  # path-style and virtual-hosted-style addresses
+            _media_origins += [
+                _endpoint.group(),
+                f"{_endpoint[1]}{_media['bucket_name']}.{_endpoint[2]}",
+            ]
+    else:
+        _media_origins += [
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_media.get('region_name') or 'us-east-1'}.amazonaws.com",
+        ]
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += _media_origins
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["media-src"] = ["'self'", *_media_origins]
+# What Stripe's Payment Element needs (Stripe's security guide), on the payment page only.
+CSP_STRIPE_VIEWS = ("grants:donations_pay",)
+CSP_STRIPE_SOURCES = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
+# With ninja installed, the API docs (/api/v1/docs) serve Swagger UI from our static files, with
+# no inline script, instead of from a CDN.
+INSTALLED_APPS.append("ninja")
+# The Wagtail admin would otherwise fetch avatars from gravatar.com and poll releases.wagtail.org:
+# both outside the policy (and gravatar shares a hash of each editor's e-mail address).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+CSP_ADMIN_PREFIXES = ("/admin/",)
+CSP_ADMIN_POLICY = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    # Wagtail's admin sets style="" attributes and runs a few inline scripts (Draftail, the
+    # page chooser); it is reached only by signed-in staff and shows only our editors' content.
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", *_media_origins],
+    # The page preview panel frames our own pages.
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}

@@ -8,9 +8,11 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.sitemaps import AllLocalesSitemap
+from yichuang import views_health
 from yichuang.api import api
 
 urlpatterns = [
+    path("healthz/", views_health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
