@@ -22,9 +22,10 @@ keepalive = 5
 # An Excel export of a big call takes seconds; anything past this is a bug, not work.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 20
-# Recycle workers now and then so that a slow leak can never take the site down.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle a worker now and then (a slow leak cannot grow for ever), but rarely: a restart costs the
+# other workers a second of CPU while Django boots again.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
 # The load balancer (or nginx) in front sets X-Forwarded-For/-Proto: trust it only from there.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Access log to stdout only when asked (the load balancer usually keeps one); errors always.
