@@ -7,11 +7,13 @@ an end date is not before its start). Row sections are formsets; blank rows are 
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 from django import forms
 from django.core.validators import MinValueValidator
 from django.forms import formset_factory
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -42,9 +44,87 @@ class ApplyForm(forms.Form):
             self.fields["organisation"].initial = choices[0].pk
 
 
+def _esc(value) -> str:
+    """``conditional_escape`` without its lazy-string wrapper (called thousands of times)."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def _esc_s(value) -> str:
+    """``{{ value|stringformat:'s' }}``: the filter returns a plain string, which is escaped."""
+    return html.escape(f"{value}")
+
+
+def _attrs_html(attrs: dict) -> str:
+    """``django/forms/widgets/attrs.html`` in Python."""
+    return "".join(
+        f" {_esc(name)}" + ("" if value is True else f'="{_esc_s(value)}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class CheckboxesInPython(forms.CheckboxSelectMultiple):
+    """``CheckboxSelectMultiple`` with the same HTML, built in Python instead of three nested
+    templates per option: the 831 partner communities of a city took ~0.5 s of template rendering
+    on every application form page. The output is byte for byte that of Django's templates
+    (``multiple_input.html`` → ``checkbox_option.html`` → ``input_option.html`` → ``input.html``)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        id_ = widget["attrs"].get("id")
+        css = widget["attrs"].get("class")
+        parts = ["<div"]
+        if id_:
+            parts.append(f' id="{_esc(id_)}"')
+        if css:
+            parts.append(f' class="{_esc(css)}"')
+        parts.append(">")
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(f"\n  <div><label>{_esc(group)}</label>")
+            for option in options:
+                parts.append("<div>\n    ")
+                option_attrs = option["attrs"]
+                wrap = option["wrap_label"]
+                if wrap:
+                    for_id = option_attrs.get("id")
+                    parts.append(f'<label for="{_esc(for_id)}">' if for_id else "<label>")
+                parts.append(f'<input type="{_esc(option["type"])}" name="{_esc(option["name"])}"')
+                if option["value"] is not None:
+                    parts.append(f' value="{_esc_s(option["value"])}"')
+                parts.append(_attrs_html(option_attrs))
+                parts.append(">\n")
+                if wrap:
+                    parts.append(f" {_esc(option['label'])}</label>")
+                parts.append("\n\n</div>")
+            if group:
+                parts.append("\n  </div>")
+        parts.append("\n</div>")
+        return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
+
+
+def _community_label(name: str, parent_name: str | None) -> str:
+    return f"{name}（{parent_name}）" if parent_name is not None else name
+
+
+class CommunityChoices(forms.models.ModelChoiceIterator):
+    """The choices from four columns instead of 831 ``Community`` and 831 parent instances (the
+    widget only needs each pk and label); same rows, same order, same labels."""
+
+    def __iter__(self):
+        rows = self.queryset.values_list("pk", "name", "parent_id", "parent__name")
+        for pk, name, parent_id, parent_name in rows:
+            yield (
+                forms.models.ModelChoiceIteratorValue(pk, None),
+                _community_label(name, parent_name if parent_id else None),
+            )
+
+
 class CommunityChoiceField(forms.ModelMultipleChoiceField):
+    iterator = CommunityChoices
+
     def label_from_instance(self, obj: Community) -> str:
-        return f"{obj.name}（{obj.parent.name}）" if obj.parent_id else obj.name
+        return _community_label(obj.name, obj.parent.name if obj.parent_id else None)
 
 
 def _field_label(name: str):
@@ -85,7 +165,7 @@ class ApplicationForm(forms.Form):
         label=_field_label("partner_communities"),
         queryset=Community.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxesInPython,
         help_text=_("The 社区 where the project takes place."),
     )
 
