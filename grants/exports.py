@@ -15,9 +15,11 @@ from io import BytesIO
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -42,6 +44,12 @@ def export_queryset(applications: QuerySet[Application]) -> QuerySet[Application
 def applications_workbook(applications: Iterable[Application], *, call: Call) -> Workbook:
     applications = list(applications)
     questions = _question_columns(applications)
+    # Labels are translated once per workbook, not once per cell: ``get_FOO_display`` hashes every
+    # lazy choice label (a translation each) on every call, and ``gettext`` is slow in a loop.
+    state_display = _choice_labels(Application, "state")
+    category_display = _choice_labels(BudgetLine, "category")
+    theme_labels = {code: str(label) for code, label in Theme.choices}
+    words = _words()
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Applications")[:31]
@@ -96,7 +104,7 @@ def applications_workbook(applications: Iterable[Application], *, call: Call) ->
             sheet,
             [
                 application.reference,
-                application.get_state_display(),
+                state_display(application.state),
                 _excel_datetime(application.submitted_at),
                 organisation.name,
                 organisation.credit_code or "",
@@ -104,24 +112,24 @@ def applications_workbook(applications: Iterable[Application], *, call: Call) ->
                 organisation.contact_name,
                 organisation.contact_phone,
                 application.title,
-                theme_label(application),
+                theme_labels.get(_theme_code(application), ""),
                 application.summary,
                 application.need,
                 application.objectives,
                 _activities_text(application.activities),
                 application.beneficiaries,
                 application.beneficiaries_count,
-                _indicators_text(application.indicators),
+                _indicators_text(application.indicators, words),
                 "、".join(community.name for community in application.partner_communities.all()),
-                _team_text(application.team),
+                _team_text(application.team, words),
                 application.requested_amount,
                 application.matching_amount,
                 application.project_budget,
                 *[per_category[category] for category in categories],
                 application.eligibility_hard_failures,
                 application.eligibility_soft_flags,
-                _eligibility_text(results),
-                *[_answer_text(answers.get(key)) for key, _label in questions],
+                _eligibility_text(results, words),
+                *[_answer_text(answers.get(key), words) for key, _label in questions],
             ],
         )
     _format_sheet(sheet, money_columns=money_columns, datetime_columns={3})
@@ -146,7 +154,7 @@ def applications_workbook(applications: Iterable[Application], *, call: Call) ->
                 [
                     application.reference,
                     application.title,
-                    line.get_category_display(),
+                    category_display(line.category),
                     line.description,
                     line.amount,
                     line.matching_amount,
@@ -172,10 +180,14 @@ def export_filename(call: Call) -> str:
 
 def theme_label(application: Application) -> str:
     """The project's theme; in a call with one theme the applicant chooses none, so it is that one."""
-    code = application.theme or (
+    code = _theme_code(application)
+    return str(Theme(code).label) if code in Theme.values else ""
+
+
+def _theme_code(application: Application) -> str:
+    return application.theme or (
         application.call.themes[0] if len(application.call.themes) == 1 else ""
     )
-    return str(Theme(code).label) if code in Theme.values else ""
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -200,11 +212,16 @@ def _question_columns(applications: list[Application]) -> list[tuple[str, str]]:
 
 
 def _append(sheet, values: list) -> None:
-    sheet.append([_clean(value) for value in values])
-    for cell in sheet[sheet.max_row]:
+    # The cells are made here and handed to ``append``: looking the new row up again
+    # (``sheet[sheet.max_row]``) scans every cell of the sheet, which is quadratic in the rows.
+    cells = []
+    for value in values:
+        cell = Cell(sheet, value=_clean(value))
         # openpyxl stores any string starting with "=" as a formula: applicant text must stay text.
         if cell.data_type == "f":
             cell.data_type = "s"
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def _clean(value):
@@ -241,11 +258,42 @@ def _format_sheet(sheet, *, money_columns: set[int], datetime_columns: set[int])
         sheet.column_dimensions[letter].width = min(max(12, longest * 2), 60)
 
 
-def _answer_text(value) -> str | int | float | Decimal:
+def _choice_labels(model, field_name: str):
+    """``instance.get_<field>_display()`` as a function of the value, translated once."""
+    field = model._meta.get_field(field_name)
+    labels = {
+        make_hashable(value): force_str(label, strings_only=True)
+        for value, label in field.flatchoices
+    }
+
+    def display(value):
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+    return display
+
+
+def _words() -> dict[str, str]:
+    """The words the cell helpers write, translated into the current language."""
+    return {
+        "yes": _("Yes"),
+        "no": _("No"),
+        "output": _("Output"),
+        "outcome": _("Outcome"),
+        "social_worker": _("Social worker"),
+        "volunteer": _("Volunteer"),
+        "staff": _("Staff"),
+        "passed": _("Passed"),
+        "failed": _("Failed"),
+        "flag": _("Flag"),
+    }
+
+
+def _answer_text(value, words: dict[str, str] | None = None) -> str | int | float | Decimal:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return _("Yes") if value else _("No")
+        words = words or _words()
+        return words["yes"] if value else words["no"]
     if isinstance(value, int | float | Decimal):
         return value
     if isinstance(value, list):
@@ -268,8 +316,9 @@ def _activities_text(activities) -> str:
     return "\n".join(rows)
 
 
-def _indicators_text(indicators) -> str:
-    kinds = {"output": _("Output"), "outcome": _("Outcome")}
+def _indicators_text(indicators, words: dict[str, str] | None = None) -> str:
+    words = words or _words()
+    kinds = {"output": words["output"], "outcome": words["outcome"]}
     rows = []
     for indicator in indicators or []:
         if not isinstance(indicator, dict):
@@ -284,8 +333,9 @@ def _indicators_text(indicators) -> str:
     return "\n".join(rows)
 
 
-def _team_text(team) -> str:
-    roles = {"social_worker": _("Social worker"), "volunteer": _("Volunteer"), "staff": _("Staff")}
+def _team_text(team, words: dict[str, str] | None = None) -> str:
+    words = words or _words()
+    roles = {key: words[key] for key in ("social_worker", "volunteer", "staff")}
     rows = []
     for member in team or []:
         if not isinstance(member, dict):
@@ -300,14 +350,17 @@ def _team_text(team) -> str:
     return "\n".join(rows)
 
 
-def _eligibility_text(results) -> str:
-    marks = {RuleSeverity.HARD: _("Failed"), RuleSeverity.SOFT: _("Flag")}
+def _eligibility_text(results, words: dict[str, str] | None = None) -> str:
+    words = words or _words()
+    marks = {RuleSeverity.HARD: words["failed"], RuleSeverity.SOFT: words["flag"]}
     rows = []
     for result in results:
         if not isinstance(result, dict):
             continue
         mark = (
-            _("Passed") if result.get("passed") else marks.get(result.get("severity"), _("Failed"))
+            words["passed"]
+            if result.get("passed")
+            else marks.get(result.get("severity"), words["failed"])
         )
         rows.append(f"{mark}: {result.get('reason') or result.get('code') or ''}")
     return "\n".join(rows)
