@@ -23,11 +23,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import translation
 from django.utils.translation import gettext
 
+from cms import page_cache
 from cms.public_urls import PUBLIC_PROJECT_STATES, project_url
 from grants.enums import Theme
 from grants.models import Application, Programme
@@ -62,9 +64,30 @@ def public_projects(*, programme: Programme, year: int) -> QuerySet[Application]
     if not MIN_YEAR <= year <= MAX_YEAR:
         # A year lookup outside datetime's range would raise instead of finding nothing.
         return Application.objects.none()
-    return funded_applications(
-        public_applications().filter(call__programme=programme, call__opens_at__year=year)
-    ).select_related("organisation__district")
+    return (
+        funded_applications(
+            public_applications().filter(call__programme=programme, call__opens_at__year=year)
+        )
+        # Only what a row shows: applications carry large form answers the page never reads.
+        .select_related(None)
+        .select_related("organisation__district")
+        .only(*PROJECT_FIELDS)
+    )
+
+
+# The columns ``project_figures`` reads (loading whole applications cost more than the figures).
+PROJECT_FIELDS = (
+    "id",
+    "title",
+    "call_id",  # for the reference (YC-call-id) of an untitled project
+    "theme",
+    "state",  # read when an application is loaded (its state transitions)
+    "organisation__name",
+    "organisation__org_type",
+    "organisation__district__name",
+)
+# The other areas' figures the open data shows (no indicator progress: it is not published here).
+FIGURE_SOURCES = ("beneficiaries", "volunteer_hours", "feedback", "grades", "money")
 
 
 @dataclass
@@ -77,8 +100,20 @@ class ProgrammeYears:
 def programmes_with_data() -> list[ProgrammeYears]:
     """Programmes with public projects and the years those projects' calls opened; 2 queries.
 
-    Newest year first, then programme name.
+    Newest year first, then programme name. Cached like ``open_data`` (no query on a hit).
     """
+    seconds = page_cache.timeout_seconds()
+    if seconds <= 0:
+        return _programmes_with_data()
+    key = f"opendata:{page_cache.generation()}:programmes"
+    result = cache.get(key)
+    if result is None:
+        result = _programmes_with_data()
+        cache.set(key, result, seconds)
+    return result
+
+
+def _programmes_with_data() -> list[ProgrammeYears]:
     pairs = (
         public_applications()
         .annotate(year=ExtractYear("call__opens_at"))
@@ -189,6 +224,10 @@ class OpenData:
     by_organisation_type: list[Tally]
     grades: list[tuple[str, str, int]]
     not_evaluated: int
+    # The cache key of these figures and how long they are kept ("" and 0 when not cached): the
+    # page keeps its rendered project cards under the same key.
+    version: str = ""
+    cache_seconds: int = 0
 
     @property
     def breakdowns(self) -> list[tuple[str, list[Tally]]]:
@@ -272,9 +311,33 @@ def project_figures(application: Application, figures) -> ProjectFigures:
 
 
 def open_data(*, programme: Programme, year: int) -> OpenData:
-    """The figures of the programme's year; a fixed number of queries whatever the row count."""
+    """The figures of the programme's year; a fixed number of queries whatever the row count.
+
+    Kept in the cache under the public page cache's generation (``cms.page_cache``): every save of
+    public data the figures come from (applications, agreements, ledger rows, accepted reports,
+    evaluations, organisations) bumps it, so a save is never hidden, and an entry lives no longer
+    than a cached page (``PAGE_CACHE_SECONDS``; 0 turns this cache off too). No query on a hit.
+    Resident feedback purges nothing: a new response shows within that time, as on cached pages.
+    """
+    seconds = page_cache.timeout_seconds()
+    if seconds <= 0:
+        return _open_data(programme=programme, year=year)
+    # The generation is read *before* the figures: a save during the computation bumps it, so
+    # what was computed from the old data is stored under a key no one reads any more.
+    key = f"opendata:{page_cache.generation()}:{programme.pk}:{year}:{translation.get_language()}"
+    data = cache.get(key)
+    if data is None:
+        data = _open_data(programme=programme, year=year)
+        data.version = key
+        data.cache_seconds = seconds
+        cache.set(key, data, seconds)
+    data.programme = programme
+    return data
+
+
+def _open_data(*, programme: Programme, year: int) -> OpenData:
     applications = list(public_projects(programme=programme, year=year))
-    figures = fetch_figures(application.pk for application in applications)
+    figures = fetch_figures((application.pk for application in applications), only=FIGURE_SOURCES)
     return build_open_data(
         programme, year, [project_figures(application, figures) for application in applications]
     )
@@ -347,6 +410,7 @@ CSV_COLUMNS = (
     "organisation",
     "district",
     "theme",
+    "state",  # read when an application is loaded (its state transitions)
     "organisation_type",
     "projects",
     *MONEY,

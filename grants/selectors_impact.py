@@ -270,10 +270,15 @@ def _standard_codes() -> dict[str, str]:
     return {str(label): code for code, label in StandardIndicator.choices}
 
 
-def fetch_figures(application_ids: Iterable[int]) -> Figures:
+def fetch_figures(application_ids: Iterable[int], *, only: Iterable[str] | None = None) -> Figures:
+    """The other areas' figures of these projects; ``only``: just these ``SOURCES`` keys (a page
+    that shows no indicator, such as the open-data one, skips their queries)."""
     ids = list(application_ids)
+    wanted = None if only is None else frozenset(only)
     figures = Figures(standard_codes=_standard_codes())
     for attribute, (_source_name, module_name, function_name) in SOURCES.items():
+        if wanted is not None and attribute not in wanted:
+            continue
         function = _source(module_name, function_name)
         if function is None:
             continue

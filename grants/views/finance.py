@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -286,17 +287,44 @@ def _dashboard_filters(request) -> tuple[DashboardFilterForm, int | None, int | 
     return form, programme_id, year
 
 
-def _dashboard_projects(blocks, year) -> list[tuple[Application, dict]]:
-    """Every funded project of the programmes shown, with its figures; 3 queries."""
-    if not blocks:
-        return []
-    projects = list(
+# Funded projects listed per page of the dashboard (the Excel download has all of them).
+PROJECTS_PAGE_SIZE = 50
+
+
+def _dashboard_project_queryset(blocks, year):
+    return (
         funded_applications(programme_ids=[b.row.programme.pk for b in blocks], year=year)
         .select_related("call", "organisation")
         .order_by("call__programme_id", "call_id", "pk")
     )
+
+
+def _with_money(projects) -> list[tuple[Application, dict]]:
+    projects = list(projects)
     money = project_money([p.pk for p in projects])
     return [(project, money[project.pk]) for project in projects]
+
+
+def _dashboard_projects(blocks, year) -> list[tuple[Application, dict]]:
+    """Every funded project of the programmes shown, with its figures; 3 queries."""
+    if not blocks:
+        return []
+    return _with_money(_dashboard_project_queryset(blocks, year))
+
+
+def _dashboard_projects_page(request, blocks, year):
+    """One page of the funded projects, with their figures; 3 queries (rows, money).
+
+    A city has thousands of funded projects: listing them all made the page several megabytes
+    and many seconds long. The page shows them in pages; the download still has every one.
+    """
+    if not blocks:
+        return None, []
+    paginator = Paginator(_dashboard_project_queryset(blocks, year), PROJECTS_PAGE_SIZE)
+    # The blocks already counted the funded projects of these programmes (same filter): no COUNT.
+    paginator.count = sum(block.row.projects for block in blocks)
+    page = paginator.get_page(request.GET.get("page"))
+    return page, _with_money(page.object_list)
 
 
 @login_required
@@ -306,6 +334,9 @@ def funding_dashboard(request):
     blocks = dashboard(programme_id=programme_id, year=year)
     labels = exports_finance.figure_labels()
     call_rows = [row for block in blocks for row in block.calls if row.projects]
+    page, projects = _dashboard_projects_page(request, blocks, year)
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
     return render(
         request,
         "grants/finance/dashboard.html",
@@ -314,10 +345,10 @@ def funding_dashboard(request):
             "blocks": blocks,
             "labels": [labels[key] for key in FIGURES],
             "chart": bar_chart(call_rows or [block.row for block in blocks], labels),
-            "query": request.GET.urlencode(),
+            "query": page_query.urlencode(),
+            "page": page,
             "projects": [
-                (project, [figures[key] for key in FIGURES])
-                for project, figures in _dashboard_projects(blocks, year)
+                (project, [figures[key] for key in FIGURES]) for project, figures in projects
             ],
         },
     )
