@@ -500,3 +500,25 @@ def test_reviewers_cannot_remove_each_others_relations(client, rita):
 
     assert client.post(url("review_relation_delete", relation.pk)).status_code == 404
     assert ReviewerRelation.objects.exists()
+
+
+def test_a_busy_reviewer_gets_the_dashboard_in_pages_with_totals_of_all(client, rita, call):
+    from grants.selectors_review import DASHBOARD_PAGE_SIZE
+
+    first = assign(in_review(call), rita, A.ACCEPTED)
+    for _ in range(DASHBOARD_PAGE_SIZE):
+        assign(in_review(review_call()), rita, A.ASSIGNED)
+    client.force_login(rita)
+
+    page_one = client.get(url("review_dashboard"))
+    page_two = client.get(url("review_dashboard") + "?page=2")
+
+    board = page_one.context["board"]
+    assert len(board.assignments) == DASHBOARD_PAGE_SIZE
+    assert (board.to_declare, board.in_progress) == (DASHBOARD_PAGE_SIZE, 1)  # all, not one page
+    assert "?page=2" in page_one.content.decode()
+    shown = {a.pk for a in board.assignments} | {
+        a.pk for a in page_two.context["board"].assignments
+    }
+    assert len(shown) == DASHBOARD_PAGE_SIZE + 1 and first.pk in shown
+    assert len(page_two.context["board"].assignments) == 1
