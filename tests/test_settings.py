@@ -154,3 +154,13 @@ def test_s3_storage_keeps_private_files_without_a_url():
     assert result.returncode == 0, result.stderr
     assert "https://s3.example.org/yichuang-files/media/news/a.jpg" in result.stdout
     assert "refused: Private files have no public URL" in result.stdout
+
+
+@pytest.mark.postgres
+def test_postgresql_sessions_run_without_jit(db):
+    """JIT compiling cost a dashboard 170 ms per request at city scale (bench/RESULTS.md)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
