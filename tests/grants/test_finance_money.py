@@ -250,3 +250,25 @@ def test_officer_panel_queries_do_not_grow_with_expenses(django_assert_max_num_q
     with django_assert_max_num_queries(12):
         html = template.render(context)
     assert html.count("慰问品") == count
+
+
+def test_dashboard_lists_projects_in_pages_and_the_totals_count_them_all(staff_client):
+    from grants.views.finance import PROJECTS_PAGE_SIZE
+
+    call = CallFactory()
+    projects = [funded_project(call=call) for _ in range(PROJECTS_PAGE_SIZE + 1)]
+    url = reverse("grants:finance_dashboard")
+
+    first = staff_client.get(url).content.decode()
+    second = staff_client.get(url + "?page=2").content.decode()
+
+    # Totals: every project paid its first tranche (¥10,000), not just the page shown.
+    assert f"¥{10000 * len(projects):,}" in first
+
+    def listed(page, project):
+        return f'href="{reverse("grants:finance_statement", args=[project.pk])}"' in page
+
+    shown = [p for p in projects if listed(first, p)]
+    rest = [p for p in projects if listed(second, p)]
+    assert len(shown) == PROJECTS_PAGE_SIZE and len(rest) == 1
+    assert "page=2" in first and not set(shown) & set(rest)
