@@ -107,6 +107,9 @@ def served(tmp_path, redis_url):
         "PAGE_CACHE_SECONDS": "0",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)  # the real settings, not the test ones
+    env.pop(
+        "DJANGO_ALLOW_ASYNC_UNSAFE", None
+    )  # set for Playwright by tests/browser; never in production
     log = tmp_path / "serve.log"
     with log.open("w") as handle:
         process = subprocess.Popen(
@@ -234,6 +237,7 @@ def test_check_deploy_is_clean_with_https_on():
         "DATABASE_URL": _database_url(),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "check", "--deploy"],
         cwd=ROOT,
