@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import psycopg
 import requests
 from django.conf import settings
 from django.db import connection
@@ -206,3 +207,16 @@ def mails(directory: Path) -> list:
             if chunk.strip():
                 messages.append(message_from_bytes(chunk.strip(), policy=policy.default))
     return messages
+
+
+def raw_connection(*, autocommit=False):
+    """A psycopg connection to the test database outside Django's: to hold locks, or to watch."""
+    db = connection.settings_dict
+    return psycopg.connect(
+        autocommit=autocommit,
+        dbname=db["NAME"],
+        user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or "127.0.0.1",
+        port=db.get("PORT") or 5432,
+    )

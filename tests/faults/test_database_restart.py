@@ -7,10 +7,8 @@ from __future__ import annotations
 import html
 import threading
 
-import psycopg
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext
 from django_fsm_log.models import StateLog
@@ -18,24 +16,12 @@ from django_tasks_db.models import DBTaskResult
 
 from grants.enums import ApplicationState
 from grants.models import Application, Notification
-from tests.faults._servers import Browser, gunicorn, wait_for
+from tests.faults._servers import Browser, gunicorn, raw_connection, wait_for
 from tests.grants._applicant_helpers import form_post
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PORT = 8201
-
-
-def _raw_connection(*, autocommit=False):
-    db = connection.settings_dict
-    return psycopg.connect(
-        autocommit=autocommit,
-        dbname=db["NAME"],
-        user=db.get("USER") or "postgres",
-        password=db.get("PASSWORD") or None,
-        host=db.get("HOST") or "127.0.0.1",
-        port=db.get("PORT") or 5432,
-    )
 
 
 def _submit_logs(application):
@@ -55,10 +41,10 @@ def test_connection_killed_mid_submit_gives_clean_error_and_no_half_written_rows
 
         # given the submit will stop at its first notification row: another session holds a lock
         # that lets it read the inbox but not write to it
-        blocker = _raw_connection()
+        blocker = raw_connection()
         blocker.execute("LOCK TABLE grants_notification IN EXCLUSIVE MODE")
         # (pg_stat_activity is a snapshot per transaction: watch from a connection of its own)
-        watcher = _raw_connection(autocommit=True)
+        watcher = raw_connection(autocommit=True)
         answer = {}
 
         def submit():

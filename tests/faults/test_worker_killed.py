@@ -7,9 +7,7 @@ see test_webhook_two_processes.py), so e-mail is the effect that must not repeat
 
 from __future__ import annotations
 
-import psycopg
 import pytest
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from grants.models import Notification
@@ -19,6 +17,7 @@ from tests.faults._servers import (
     kill,
     mails,
     manage,
+    raw_connection,
     start_worker,
     stop_worker,
     wait_for,
@@ -28,18 +27,6 @@ from tests.grants._applicant_helpers import form_post
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PORT = 8202
-
-
-def _raw_connection(*, autocommit=False):
-    db = connection.settings_dict
-    return psycopg.connect(
-        autocommit=autocommit,
-        dbname=db["NAME"],
-        user=db.get("USER") or "postgres",
-        password=db.get("PASSWORD") or None,
-        host=db.get("HOST") or "127.0.0.1",
-        port=db.get("PORT") or 5432,
-    )
 
 
 def _status(task_id) -> str:
@@ -60,9 +47,9 @@ def test_worker_killed_mid_task_is_rerun_without_duplicate_or_lost_mail(draft, t
     assert task.status == "READY"
 
     # and another session holds the second notification's row (as a digest being sent would)
-    blocker = _raw_connection()
+    blocker = raw_connection()
     blocker.execute("SELECT id FROM grants_notification WHERE id = %s FOR UPDATE", [second.pk])
-    watcher = _raw_connection(autocommit=True)
+    watcher = raw_connection(autocommit=True)
     worker = start_worker(log=tmp_path / "worker1.log", mail_dir=mail_dir)
     try:
         # when the worker has mailed the first and waits for the second, it is killed
@@ -133,7 +120,7 @@ def test_requeue_leaves_a_live_workers_task_alone(draft, tmp_path):
     first = Notification.objects.order_by("created_at", "pk").first()
 
     # given a live worker stuck on a row lock in the middle of the task
-    blocker = _raw_connection()
+    blocker = raw_connection()
     blocker.execute("SELECT id FROM grants_notification WHERE id = %s FOR UPDATE", [first.pk])
     worker = start_worker(log=tmp_path / "worker.log", mail_dir=mail_dir)
     try:
